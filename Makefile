@@ -1,0 +1,35 @@
+# Two commands: `make run` starts Studio, `make test` runs the whole suite.
+# Both create .venv and install on first use, and reuse it afterwards.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Studio: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the worker)"
+	STUDIO_PORT=$(PORT) $(BIN)/honcho start --no-colour
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy studio
+
+bench: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python -m benchmarks

@@ -1,0 +1,196 @@
+"""Studio settings: everything comes from the environment (README "Configuration").
+
+There is one settings module. Each setting reads its variable through a typed helper in
+``studio.env`` and has an embedded default, so a fresh checkout runs with no configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.env import (
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+    secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Where the SQLite database, uploaded and downloaded media and the generated secret key live.
+DATA_DIR = Path(env_str("STUDIO_DATA_DIR", "./data") or "./data")
+if not DATA_DIR.is_absolute():
+    DATA_DIR = (BASE_DIR / DATA_DIR).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# Django's signing key; generated once and kept in the data dir when not given.
+SECRET_KEY = secret_key(env_str("SECRET_KEY"), DATA_DIR)
+
+# Development mode: detailed error pages. Never on a public server.
+DEBUG = env_bool("DEBUG", False)
+
+# Host names this instance answers to.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
+
+# Port `make run` serves on; also how the worker reaches the built-in simulator.
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+
+# Public base URL (e.g. https://studio.example.com); when set, jobs carry a replyUrl webhook.
+PUBLIC_URL = env_url("PUBLIC_URL", None)
+
+# The useapi.net token for Flow Music; unset means the built-in simulator is the upstream.
+FLOWMUSIC_API_TOKEN = env_str("FLOWMUSIC_API_TOKEN")
+FLOWMUSIC_SIMULATED = FLOWMUSIC_API_TOKEN is None
+
+# Mount point of the built-in simulator inside the app (only served when simulated).
+SIMULATOR_PREFIX = "simulator/"
+SIMULATOR_BASE_URL = f"http://127.0.0.1:{PORT}/{SIMULATOR_PREFIX.rstrip('/')}"
+# The in-app simulator's own bearer token; it guards nothing secret (all its data is made up).
+SIMULATOR_TOKEN = "simulator-token"
+
+# Flow Music base URL, used when a token is set.
+FLOWMUSIC_API_URL = (
+    env_url("FLOWMUSIC_API_URL", "https://api.useapi.net/v1/flowmusic")
+    if not FLOWMUSIC_SIMULATED
+    else f"{SIMULATOR_BASE_URL}/v1/flowmusic"
+)
+
+# rsflowhub key; enables it as a second cover art provider (simulated when Flow Music is).
+RSFLOWHUB_API_KEY = env_str("RSFLOWHUB_API_KEY")
+# rsflowhub base URL.
+RSFLOWHUB_API_URL = (
+    env_url("RSFLOWHUB_API_URL", "https://rsflowhub.com/api/v1")
+    if not FLOWMUSIC_SIMULATED
+    else f"{SIMULATOR_BASE_URL}/api/v1"
+)
+
+# Redis URL; when set django-q2 uses Redis as its broker, else the database (ORM broker).
+REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "studio.teams",
+    "studio.songs",
+    "studio.library",
+    "studio.simulator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "studio.teams.middleware.FirstRunMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "studio.teams.context_processors.team",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(env_url("DATABASE_URL", None, schemes=(
+    "postgres", "postgresql", "pgsql", "sqlite", "sqlite3")), DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Uploads larger than this spill to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Security headers; cookies are only marked secure when the public URL is HTTPS.
+_HTTPS = bool(PUBLIC_URL and PUBLIC_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = 31536000 if _HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+SECURE_HSTS_PRELOAD = _HTTPS
+# Behind nginx/Caddy terminating TLS: trust its X-Forwarded-Proto header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _HTTPS else None
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if PUBLIC_URL else []
+SESSION_COOKIE_HTTPONLY = True
+
+# Background tasks (django-q2): Redis when configured, else the database as broker.
+Q_CLUSTER: dict = {
+    "name": "studio",
+    "workers": 2,
+    "timeout": 600,
+    "retry": 660,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.5
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SongsConfig(AppConfig):
+    name = "studio.songs"
+    label = "songs"
