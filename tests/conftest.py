@@ -1,0 +1,55 @@
+"""Shared fixtures: a fixed cast (owner, teammate, outsider from another team)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from studio.teams.models import Membership, Team
+
+pytest_plugins = ["tests.simulator_fixtures"]
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_member(team: Team, username: str, role: str = Membership.Role.MEMBER):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    Membership.objects.create(user=user, team=team, role=role)
+    return user
+
+
+@pytest.fixture
+def team(db) -> Team:
+    return Team.objects.create(name="Band")
+
+
+@pytest.fixture
+def owner(team):
+    return make_member(team, "olivia", Membership.Role.OWNER)
+
+
+@pytest.fixture
+def teammate(team):
+    return make_member(team, "tom")
+
+
+@pytest.fixture
+def other_team(db) -> Team:
+    return Team.objects.create(name="Rivals")
+
+
+@pytest.fixture
+def outsider(other_team):
+    return make_member(other_team, "oscar", Membership.Role.OWNER)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def teammate_client(client, teammate):
+    client.force_login(teammate)
+    return client
