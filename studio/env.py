@@ -113,7 +113,9 @@ def database_config(url: str | None, data_dir: Path) -> dict:
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://u@host/studio")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must name a database, e.g. postgres://u@host/studio"
+        )
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -119,8 +119,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_config(env_url("DATABASE_URL", None, schemes=(
-    "postgres", "postgresql", "pgsql", "sqlite", "sqlite3")), DATA_DIR)}
+# PostgreSQL (postgres://user:pass@host:port/name) or SQLite in the data dir when unset.
+DATABASES = {"default": database_config(env_str("DATABASE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

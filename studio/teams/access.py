@@ -13,11 +13,12 @@ from studio.teams.models import Membership, Team
 def membership_for(user) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_studio_membership", False)
-    if cached is False:
-        cached = Membership.objects.select_related("team").filter(user=user).first()
-        user._studio_membership = cached
-    return cached
+    # Cached on the user object: one query per request, however often it is asked.
+    if not hasattr(user, "_studio_membership"):
+        user._studio_membership = (
+            Membership.objects.select_related("team").filter(user=user).first()
+        )
+    return user._studio_membership
 
 
 def team_for(user) -> Team:

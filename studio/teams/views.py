@@ -32,15 +32,17 @@ def invitation_signup(request, token: str):
     if invitation is None:
         raise Http404("This invitation link does not exist.")
     if not invitation.is_usable:
-        return render(request, "teams/invitation_unusable.html", {"invitation": invitation},
-                      status=410)
+        return render(
+            request, "teams/invitation_unusable.html", {"invitation": invitation}, status=410
+        )
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.accept_invitation(token, form)
         except services.InvitationUnusable:
-            return render(request, "teams/invitation_unusable.html", {"invitation": invitation},
-                          status=410)
+            return render(
+                request, "teams/invitation_unusable.html", {"invitation": invitation}, status=410
+            )
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to {membership.team}!")
         return redirect("library")
