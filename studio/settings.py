@@ -6,6 +6,7 @@ There is one settings module. Each setting reads its variable through a typed he
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from studio.env import (
@@ -121,6 +122,10 @@ TEMPLATES = [
 
 # PostgreSQL (postgres://user:pass@host:port/name) or SQLite in the data dir when unset.
 DATABASES = {"default": database_config(env_str("DATABASE_URL"), DATA_DIR)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests run a worker in a subprocess, which cannot see an in-memory database; one file
+    # per test run, so two runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": DATA_DIR / f"test-{os.getpid()}.sqlite3"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,6 +152,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Set by deployments behind nginx (e.g. "/protected-media/"): media views answer with
+# X-Accel-Redirect to that internal location instead of streaming the bytes themselves.
+MEDIA_X_ACCEL_PREFIX = env_str("STUDIO_X_ACCEL_PREFIX")
 
 # Uploads larger than this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

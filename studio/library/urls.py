@@ -4,4 +4,5 @@ from studio.library import views
 
 urlpatterns = [
     path("", views.library, name="library"),
+    path("clips/<int:pk>/<str:kind>", views.clip_file, name="clip_file"),
 ]

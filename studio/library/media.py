@@ -1,0 +1,128 @@
+"""Serving stored media after the team check: Range (206), conditional requests, X-Accel.
+
+Never reads a file whole: full answers go through FileResponse (sendfile where the server
+offers it), ranges are streamed in chunks.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Literal
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
+
+CHUNK = 64 * 1024
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _not_modified(request, etag: str, mtime: float) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return int(mtime) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | Literal[False]:
+    """(start, end) inclusive; None for no/ignored range; False when unsatisfiable."""
+    if not header:
+        return None
+    match = RANGE.match(header.strip())
+    if not match or not any(match.groups()):
+        return None  # multi-range or malformed: answer the whole file, as RFC 9110 allows
+    first, last = match.groups()
+    if first == "":
+        length = int(last)
+        if length == 0:
+            return False
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return False
+    return start, end
+
+
+def _stream(path: str, start: int, length: int):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(CHUNK, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+
+
+def serve_file(
+    request,
+    stored: FieldFile,
+    *,
+    filename: str,
+    attachment: bool = False,
+    content_type: str | None = None,
+) -> HttpResponseBase:
+    if not stored.name:
+        raise Http404("This file is not stored yet.")
+    try:
+        path = stored.path
+        stat = os.stat(path)
+    except (FileNotFoundError, NotImplementedError):
+        raise Http404("This file is missing from storage.") from None
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": content_disposition_header(attachment, filename),
+        "Cache-Control": "private, max-age=3600",
+    }
+    if _not_modified(request, etag, stat.st_mtime):
+        return HttpResponse(status=304, headers=headers)
+
+    accel = settings.MEDIA_X_ACCEL_PREFIX
+    if accel:
+        # nginx serves the bytes (ranges included) from an internal location after our check.
+        relative = os.path.relpath(path, settings.MEDIA_ROOT)
+        headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(relative)
+        return HttpResponse(content_type=content_type, headers=headers)
+
+    byte_range = _byte_range(request.headers.get("Range"), stat.st_size)
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range != etag:
+        byte_range = None
+    if byte_range is False:
+        return HttpResponse(
+            status=416, headers={"Content-Range": f"bytes */{stat.st_size}", **headers}
+        )
+    if byte_range:
+        start, end = byte_range
+        length = end - start + 1
+        response = StreamingHttpResponse(
+            _stream(path, start, length), status=206, content_type=content_type, headers=headers
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
+        response["Content-Length"] = str(length)
+        return response
+    del headers["Content-Disposition"]  # FileResponse writes its own from these arguments
+    return FileResponse(
+        open(path, "rb"),
+        content_type=content_type,
+        headers=headers,
+        as_attachment=attachment,
+        filename=filename,
+    )

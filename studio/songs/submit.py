@@ -1,0 +1,216 @@
+"""Submitting songs: exactly once, in order, within each account's maxJobs (DESIGN §5.1, §5.6).
+
+A generation is claimed atomically (queued → submitting) before POST /music, and its outcome is
+written after. Only answers that prove the song was *not* accepted put it back in the queue; a
+timeout, a 5xx or a dropped connection leave it `unknown`, never resubmitted automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from studio.flowmusic import (
+    AMBIGUOUS,
+    TRANSIENT,
+    AccountError,
+    FlowMusicClient,
+    InsufficientCredits,
+    Job,
+    RateLimited,
+    SongRequest,
+    UpstreamError,
+)
+from studio.songs import accounts, references
+from studio.songs.models import Generation, UpstreamAccount
+
+log = logging.getLogger(__name__)
+S = Generation.Status
+
+FIRST_POLL = 5.0
+MAX_BACKOFF = 300.0
+UNKNOWN_MESSAGE = (
+    "Flow Music did not answer in time, so we cannot tell whether it accepted this song "
+    "(credits may have been spent). We are looking for the job; if it does not appear, "
+    "use Retry to submit it again."
+)
+
+
+NO_ACCOUNT = UpstreamError(
+    "No Flow Music account can take songs now: every account is out of credits or in an "
+    "error state. Top up credits or re-add the account upstream, then retry.",
+    status=None,
+)
+
+
+def webhook_url(generation: Generation) -> str | None:
+    if not settings.PUBLIC_URL:
+        return None
+    return settings.PUBLIC_URL + reverse("flowmusic_webhook", args=[generation.webhook_token])
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
+    """Honour Retry-After; otherwise 5 s doubling, with jitter so workers spread out."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, MAX_BACKOFF))
+    seconds = min(5.0 * 2 ** max(attempt - 1, 0), MAX_BACKOFF)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def _eligible_queue():
+    now = timezone.now()
+    return (
+        Generation.objects.filter(status=S.QUEUED)
+        .exclude(not_before__gt=now)
+        .order_by("created", "pk")
+    )
+
+
+def _candidates(generation: Generation, usable: list[UpstreamAccount]) -> list[UpstreamAccount]:
+    if generation.account_choice:
+        chosen = [a for a in usable if a.email == generation.account_choice]
+        # An account we do not know (yet) gets one slot; the upstream has the final word.
+        return chosen or [UpstreamAccount(email=generation.account_choice, max_jobs=1)]
+    home = references.home_account(generation)
+    healthy = [a for a in usable if a.can_take_songs]
+    return sorted(healthy, key=lambda a: (a.email != home, accounts.running_on(a.email)))
+
+
+@transaction.atomic
+def _claim(generation: Generation, usable: list[UpstreamAccount]) -> str | None:
+    """queued → submitting on an account with a free slot; None when there is none."""
+    emails = [a.email for a in _candidates(generation, usable)]
+    # Serialise claims per account across workers (PostgreSQL row locks; SQLite write lock).
+    list(UpstreamAccount.objects.select_for_update().filter(email__in=emails))
+    for account in _candidates(generation, usable):
+        if accounts.running_on(account.email) >= account.max_jobs:
+            continue
+        claimed = Generation.objects.filter(pk=generation.pk, status=S.QUEUED).update(
+            status=S.SUBMITTING, account_email=account.email, submit_started=timezone.now()
+        )
+        return account.email if claimed else None
+    return None
+
+
+def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
+    """Submit queued generations, oldest first, while their accounts have free slots."""
+    queue = list(_eligible_queue()[:limit])
+    if not queue:
+        return 0
+    try:
+        usable = accounts.refresh_accounts(client)
+    except UpstreamError as exc:
+        log.warning("dispatch: cannot list accounts: %s", exc.message)
+        return 0
+    sent = 0
+    for generation in queue:
+        if not generation.account_choice and not any(a.can_take_songs for a in usable):
+            fail(generation.pk, NO_ACCOUNT, from_status=S.QUEUED, code="no_account")
+            continue
+        email = _claim(generation, usable)
+        if email:
+            _send(client, generation.pk, email)
+            sent += 1
+    return sent
+
+
+def _requeue(pk: int, delay: timedelta, message: str, *, rate_limited: bool = False) -> None:
+    fields = {"status": S.QUEUED, "not_before": timezone.now() + delay, "error_message": message}
+    generation = Generation.objects.get(pk=pk)
+    if rate_limited:
+        fields["rate_limited"] = generation.rate_limited + 1
+    Generation.objects.filter(pk=pk, status=S.SUBMITTING).update(account_email="", **fields)
+
+
+def fail(pk: int, exc: UpstreamError, from_status: str = S.SUBMITTING, code: str = "") -> None:
+    Generation.objects.filter(pk=pk, status=from_status).update(
+        status=S.FAILED,
+        error_code=code or str(exc.status or type(exc).__name__),
+        error_message=exc.message,
+        finished=timezone.now(),
+    )
+
+
+def _send(client: FlowMusicClient, pk: int, email: str) -> None:
+    generation = Generation.objects.get(pk=pk)
+    try:
+        images, audios = references.reference_ids(client, generation, email)
+    except UpstreamError as exc:
+        # Uploading a reference spends no song credits: transient failures simply wait.
+        if exc.kind == AMBIGUOUS or exc.kind == TRANSIENT:
+            _requeue(pk, backoff(generation.rate_limited + 1, exc.retry_after), exc.message)
+        else:
+            fail(pk, exc)
+        return
+    request = SongRequest(
+        prompt=generation.prompt,
+        lyrics=generation.lyrics or None,
+        instrumental=generation.instrumental or None,
+        ghostwriter=(generation.ghostwriter or None) if not generation.lyrics else None,
+        email=email,
+        ref_images=tuple(images),
+        ref_audios=tuple(audios),
+        reply_url=webhook_url(generation),
+        reply_ref=str(generation.pk),
+    )
+    # The attempt is on record before the request leaves (claim time + body).
+    Generation.objects.filter(pk=pk).update(request=request.to_json())
+    try:
+        job = client.create_song(request)
+    except RateLimited as exc:
+        _requeue(
+            pk,
+            backoff(generation.rate_limited + 1, exc.retry_after),
+            exc.message,
+            rate_limited=True,
+        )
+    except (InsufficientCredits, AccountError) as exc:
+        if generation.account_choice:
+            fail(pk, exc)
+        else:  # Auto: that account cannot take songs; another one may
+            accounts.mark_unusable(email, exc)
+            _requeue(pk, timedelta(0), exc.message)
+    except UpstreamError as exc:
+        if exc.kind == TRANSIENT:  # nothing reached the upstream
+            _requeue(pk, backoff(generation.rate_limited + 1), exc.message)
+        elif exc.kind == AMBIGUOUS:
+            Generation.objects.filter(pk=pk, status=S.SUBMITTING).update(
+                status=S.UNKNOWN,
+                error_code=str(exc.status or "no answer"),
+                error_message=UNKNOWN_MESSAGE,
+            )
+        else:
+            fail(pk, exc)
+    else:
+        record_accepted(pk, job, email)
+
+
+def job_record(job: Job) -> dict:
+    return asdict(job)
+
+
+def record_accepted(pk: int, job: Job, email: str) -> bool:
+    """Store the jobid (→ running); False if another path already did."""
+    now = timezone.now()
+    return bool(
+        Generation.objects.filter(
+            pk=pk, jobid__isnull=True, status__in=[S.SUBMITTING, S.UNKNOWN]
+        ).update(
+            status=S.RUNNING,
+            jobid=job.jobid,
+            account_email=job.email or email,
+            accepted=now,
+            result=job_record(job),
+            error_code="",
+            error_message="",
+            next_poll=now + timedelta(seconds=FIRST_POLL),
+            poll_interval=FIRST_POLL,
+        )
+    )
