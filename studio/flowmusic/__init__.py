@@ -1,0 +1,65 @@
+"""Flow Music (useapi.net) client: typed requests, results and errors."""
+
+from __future__ import annotations
+
+from .client import FlowMusicClient
+from .errors import (
+    AMBIGUOUS,
+    PERMANENT,
+    TRANSIENT,
+    AccountError,
+    BadRequest,
+    ConnectionFailed,
+    Forbidden,
+    ImageDeclined,
+    InsufficientCredits,
+    Moderated,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from .types import (
+    Account,
+    AccountJobs,
+    Asset,
+    Clip,
+    Job,
+    JobError,
+    RunningJob,
+    SongRequest,
+    parse_time,
+)
+
+__all__ = [
+    "AMBIGUOUS",
+    "PERMANENT",
+    "TRANSIENT",
+    "Account",
+    "AccountError",
+    "AccountJobs",
+    "Asset",
+    "BadRequest",
+    "Clip",
+    "ConnectionFailed",
+    "FlowMusicClient",
+    "Forbidden",
+    "ImageDeclined",
+    "InsufficientCredits",
+    "Job",
+    "JobError",
+    "Moderated",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "RunningJob",
+    "ServerError",
+    "SongRequest",
+    "Unauthorized",
+    "UpstreamError",
+    "UpstreamTimeout",
+    "parse_time",
+]

@@ -1,0 +1,176 @@
+"""The Flow Music (useapi.net) client: every call, typed results, typed errors.
+
+The client never retries: whether a failure may be retried is the caller's decision, made from
+the error's `kind` (see errors.py). POST /music in particular must reach the upstream at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import IO, Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .errors import (
+    FLOWMUSIC,
+    IMAGE_DECLINED_MESSAGE,
+    ImageDeclined,
+    ServerError,
+    call_upstream,
+    parse_body,
+)
+from .types import Account, AccountJobs, Asset, Job, SongRequest
+
+USER_AGENT = "Studio/0.1"
+CONNECT_TIMEOUT = 5.0
+
+T = TypeVar("T")
+
+
+def _keyed(parse: Callable[[dict[str, Any], str], T]) -> Callable[[Any], dict[str, T]]:
+    """A parser for the `{"<email>": {...}}` objects of GET /accounts and GET /jobs."""
+
+    def parse_all(data: Any) -> dict[str, T]:
+        if not isinstance(data, dict):
+            raise ValueError("expected an object keyed by account email")
+        return {key: parse(value, key) for key, value in data.items() if isinstance(value, dict)}
+
+    return parse_all
+
+
+class FlowMusicClient:
+    """A synchronous client; one instance holds one connection pool, so reuse and close it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
+            transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls) -> FlowMusicClient:
+        """The configured upstream, or the built-in simulator when no token is set."""
+        token = settings.FLOWMUSIC_API_TOKEN or settings.SIMULATOR_TOKEN
+        if not settings.FLOWMUSIC_API_URL:
+            raise ImproperlyConfigured("FLOWMUSIC_API_URL is empty.")
+        return cls(settings.FLOWMUSIC_API_URL, token)
+
+    def __repr__(self) -> str:
+        return f"FlowMusicClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> FlowMusicClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        content: bytes | Iterator[bytes] | IO[bytes] | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """The one way out to Flow Music: auth, timeouts and error mapping happen here."""
+        request = self._http.build_request(
+            method, path, json=json, content=content, params=params, headers=headers
+        )
+        return call_upstream(
+            self._http, request, service=FLOWMUSIC, idempotent=idempotent, secret=self._token
+        )
+
+    def _parse(self, response: httpx.Response, parse: Callable[[Any], T], idempotent: bool) -> T:
+        return parse_body(response, parse, service=FLOWMUSIC, idempotent=idempotent)
+
+    def create_song(self, req: SongRequest) -> Job:
+        """POST /music (async). Never retried here: a failure may be AMBIGUOUS."""
+        response = self._request("POST", "/music", idempotent=False, json=req.to_json())
+        return self._parse(response, Job.from_json, idempotent=False)
+
+    def get_job(self, jobid: str) -> Job:
+        """GET /jobs/{jobid}; the id holds `:` and `@`, so it is sent URL-encoded."""
+        response = self._request("GET", f"/jobs/{quote(jobid, safe='')}", idempotent=True)
+        return self._parse(response, Job.from_json, idempotent=True)
+
+    def list_jobs(self) -> dict[str, AccountJobs]:
+        """GET /jobs: running jobs per account email (capacity, and jobs we may have lost)."""
+        response = self._request("GET", "/jobs", idempotent=True)
+        return self._parse(response, _keyed(AccountJobs.from_json), idempotent=True)
+
+    def cancel_job(self, jobid: str) -> None:
+        """DELETE /jobs/{jobid}: stop tracking it upstream (credits may still be spent)."""
+        self._request("DELETE", f"/jobs/{quote(jobid, safe='')}", idempotent=True)
+
+    def generate_image(self, prompt: str, email: str | None = None) -> Asset:
+        """POST /files/generate; a 500 there means the prompt was declined."""
+        body: dict[str, str] = {"prompt": prompt}
+        if email is not None:
+            body["email"] = email
+        try:
+            response = self._request("POST", "/files/generate", idempotent=False, json=body)
+        except ServerError as exc:
+            if exc.status != 500:
+                raise
+            raise ImageDeclined(IMAGE_DECLINED_MESSAGE, status=500, detail=exc.detail) from None
+        return self._parse(response, Asset.from_json, idempotent=False)
+
+    def upload_file(
+        self,
+        content: bytes | Iterator[bytes] | IO[bytes],
+        content_type: str,
+        *,
+        email: str | None = None,
+        strip_metadata: bool | None = None,
+    ) -> Asset:
+        """POST /files with the raw bytes as the body (not multipart); streams files/iterators."""
+        params: dict[str, str] = {}
+        if email is not None:
+            params["email"] = email
+        if strip_metadata is not None:
+            params["stripMetadata"] = "true" if strip_metadata else "false"
+        response = self._request(
+            "POST",
+            "/files",
+            idempotent=False,
+            content=content,
+            params=params or None,
+            headers={"Content-Type": content_type},
+        )
+        return self._parse(response, Asset.from_json, idempotent=False)
+
+    def list_accounts(self) -> dict[str, Account]:
+        """GET /accounts: every configured account, keyed by email (no credit balances)."""
+        response = self._request("GET", "/accounts", idempotent=True)
+        return self._parse(response, _keyed(Account.from_json), idempotent=True)
+
+    def get_account(self, email: str) -> Account:
+        """GET /accounts/{email}: one account with its live credit balance."""
+        response = self._request("GET", f"/accounts/{quote(email, safe='')}", idempotent=True)
+        return self._parse(response, Account.from_json, idempotent=True)
