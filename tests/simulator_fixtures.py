@@ -1,1 +1,30 @@
-"""Fixtures that run the Flow Music / rsflowhub simulator over real HTTP (filled in by issue 3)."""
+"""Fixtures that run the Flow Music / rsflowhub simulator over real HTTP (no database needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from studio.simulator.server import SimulatorServer
+
+TEST_LATENCY = 0.05
+
+
+@pytest.fixture(scope="session")
+def simulator_server() -> Iterator[SimulatorServer]:
+    """One simulator for the whole session; use ``simulator`` for a clean, wired-in one."""
+    with SimulatorServer(latency=TEST_LATENCY, media_ttl=3600) as server:
+        yield server
+
+
+@pytest.fixture
+def simulator(simulator_server: SimulatorServer, settings) -> SimulatorServer:
+    """The session simulator, reset to its default accounts and configuration, with Django's
+    Flow Music and rsflowhub settings pointing at it."""
+    simulator_server.state.reset()
+    settings.FLOWMUSIC_API_URL = simulator_server.flowmusic_url
+    settings.FLOWMUSIC_API_TOKEN = simulator_server.token
+    settings.RSFLOWHUB_API_URL = simulator_server.rsflowhub_url
+    settings.RSFLOWHUB_API_KEY = simulator_server.token
+    return simulator_server

@@ -1,0 +1,170 @@
+"""Flow Music song, job and account endpoints: validation exactly as the seed documents say."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+from urllib.parse import parse_qsl
+
+from studio.simulator.models import ApiError, SimJob, iso
+from studio.simulator.state import SimulatorState
+from studio.simulator.wsgi import Request, Response, json_response
+
+PROMPT_MAX = 10_000
+LYRICS_MAX = 10_000
+CHOICES = {
+    "ghostwriter": ("standard", "pro"),
+    "mode": ("sync", "async"),
+    "model": ("lyria-3-pro", "lyria-3.5"),
+}
+_REF = re.compile(r"^ref(Image|Audio)(\d+)$")
+
+
+def parse_body(req: Request) -> dict[str, Any]:
+    """A JSON object, or a multipart / urlencoded form (the documents allow form-data)."""
+    raw = req.body()
+    if raw.lstrip().startswith(b"{"):  # JSON, even when curl -d labelled it a form
+        req.content_type = "application/json"
+    if req.content_type == "multipart/form-data":
+        head = f"Content-Type: {req.header('Content-Type')}\r\n\r\n".encode()
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+        data: Any = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name:
+                data[str(name)] = part.get_content()
+    elif req.content_type == "application/x-www-form-urlencoded":
+        data = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    else:
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            raise ApiError(400, "Request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "Request body must be a JSON object")
+    if req.content_type != "application/json" and isinstance(data.get("instrumental"), str):
+        flag = data["instrumental"].strip().lower()
+        data["instrumental"] = {"true": True, "false": False}.get(flag, data["instrumental"])
+    req.json = data
+    return data
+
+
+def text_param(data: dict, name: str, limit: int, *, required: bool = False) -> str | None:
+    value = data.get(name)
+    if value is None or (required and isinstance(value, str) and not value.strip()):
+        if required:
+            raise ApiError(400, f"Parameter {name} is required")
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"Parameter {name} must be a string")
+    if len(value) > limit:
+        raise ApiError(400, f"Parameter {name} must be at most {limit:,} characters")
+    return value
+
+
+def _validate_song(state: SimulatorState, data: dict[str, Any]) -> str | None:
+    """Check a ``POST /music`` body; returns the account the reference assets belong to."""
+    text_param(data, "prompt", PROMPT_MAX, required=True)
+    text_param(data, "lyrics", LYRICS_MAX)
+    text_param(data, "email", 320)
+    text_param(data, "replyRef", 1_000)
+    for name, allowed in CHOICES.items():
+        if name in data and data[name] not in allowed:
+            raise ApiError(400, f"Parameter {name} must be one of: {', '.join(allowed)}")
+    if "instrumental" in data and not isinstance(data["instrumental"], bool):
+        raise ApiError(400, "Parameter instrumental must be a boolean")
+    reply = text_param(data, "replyUrl", 2_000)
+    if reply is not None and not reply.startswith(("http://", "https://")):
+        raise ApiError(400, "Parameter replyUrl must be an http(s) URL")
+    owners = set()
+    for key, value in data.items():
+        match = _REF.match(key)
+        if not match:
+            continue
+        kind, number = match.group(1).lower(), int(match.group(2))
+        if not 1 <= number <= 10:
+            raise ApiError(400, f"Parameter {key} is not supported (1 to 10)")
+        asset = state.asset(value) if isinstance(value, str) else None
+        if asset is None or asset.kind != kind:
+            raise ApiError(400, f"Parameter {key} is not a known {kind} asset id")
+        owners.add(asset.email)
+    if len(owners) > 1:
+        found = ", ".join(sorted(owners))
+        raise ApiError(400, f"Reference assets must all come from one account (found {found})")
+    return owners.pop() if owners else None
+
+
+def pending_record(job: SimJob) -> dict[str, Any]:
+    return {
+        "jobid": job.jobid,
+        "email": job.email,
+        "status": "pending",
+        "created_at": iso(job.created),
+        "request": job.request,
+    }
+
+
+def create_song(state: SimulatorState, req: Request) -> Response:
+    data = parse_body(req)
+    ref_email = _validate_song(state, data)
+    job = state.submit_song(data, data.get("email"), ref_email, req.base_url)
+    req.jobid = job.jobid
+    if data.get("mode", "sync") == "async":
+        return json_response(201, pending_record(job))
+    time.sleep(max(0.0, job.ready_at - time.time()))
+    record = state.job_record(job, req.base_url)
+    # A sync request whose job failed (moderation) answers 422 with the failed record.
+    return json_response(422 if record["status"] == "failed" else 200, record)
+
+
+def get_job(state: SimulatorState, req: Request, jobid: str) -> Response:
+    job = state.job(jobid)
+    if job is None:
+        raise ApiError(404, f"Job {jobid} not found")
+    return json_response(200, state.job_record(job, req.base_url))
+
+
+def delete_job(state: SimulatorState, req: Request, jobid: str) -> Response:
+    if not state.delete_job(jobid):
+        raise ApiError(404, f"Job {jobid} not found")
+    return Response(204, [], {})
+
+
+def list_jobs(state: SimulatorState, req: Request) -> Response:
+    now = time.time()
+    result = {}
+    for acct in state.accounts:
+        running = state.running(acct.email, now)
+        result[acct.email] = {
+            "running": len(running),
+            "maxJobs": acct.max_jobs,
+            "jobs": [
+                {"jobid": j.jobid, "status": "pending", "created_at": iso(j.created)}
+                for j in running
+            ],
+        }
+    return json_response(200, result)
+
+
+def _account_json(acct, *, credits: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"email": acct.email, "maxJobs": acct.max_jobs}
+    if acct.error:
+        data["error"] = acct.error
+    elif credits:
+        data["credits_remaining"] = acct.credits
+    return data
+
+
+def list_accounts(state: SimulatorState, req: Request) -> Response:
+    return json_response(200, {a.email: _account_json(a, credits=False) for a in state.accounts})
+
+
+def get_account(state: SimulatorState, req: Request, email: str) -> Response:
+    acct = state.account(email)
+    if acct is None:
+        raise ApiError(404, f"Account {email} not found")
+    return json_response(200, _account_json(acct, credits=True))

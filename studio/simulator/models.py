@@ -1,0 +1,108 @@
+"""The simulator's records: accounts, jobs, assets, request and webhook logs, errors."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+DEFAULT_TOKEN = "simulator-token"
+MODERATION_ERROR = {
+    "code": "moderation_reject",
+    "message": "the model declined to generate audio for this prompt",
+}
+BUSY_MESSAGE = 'FlowMusic conversation failed (429): {"detail":"Too Many Requests"}'
+NO_CREDITS_MESSAGE = (
+    'FlowMusic conversation failed (402): {"detail":"User has insufficient credits"}'
+)
+FORBIDDEN = re.compile(r"\bforbidden\b", re.IGNORECASE)
+
+
+@dataclass
+class SimAccount:
+    email: str
+    max_jobs: int = 2
+    credits: int = 1000
+    error: str | None = None
+
+
+def default_accounts() -> list[SimAccount]:
+    return [
+        SimAccount("alice@example.com", max_jobs=3, credits=1000),
+        SimAccount("bob@example.com", max_jobs=2, credits=1000),
+        SimAccount("carol@example.com", max_jobs=2, credits=0),
+        SimAccount("broken@example.com", max_jobs=2, credits=1000, error="refresh token rejected"),
+    ]
+
+
+class ApiError(Exception):
+    """A documented error answer: ``{"error": message, "code": status}``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class SimAsset:
+    id: str
+    email: str
+    kind: str  # image | audio
+    content_type: str
+    name: str  # file name in the media store
+    width: int | None = None
+    height: int | None = None
+    model: str | None = None
+
+
+@dataclass
+class SimJob:
+    jobid: str
+    email: str
+    created: float
+    ready_at: float  # when the job turns terminal
+    request: dict[str, Any]
+    clips: list[tuple[str, str]]  # (clip asset id, file stem)
+    seed: int
+    error: dict[str, str] | None
+    base_url: str  # scheme://host/prefix of the submitting request, for webhook media URLs
+    notified: bool = False
+
+    def status(self, now: float | None = None) -> str:
+        if (time.time() if now is None else now) < self.ready_at:
+            return "pending"
+        return "failed" if self.error else "completed"
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    route: str | None  # e.g. "POST /music"; None for unknown paths
+    path: str
+    query: dict[str, str]
+    json: Any
+    at: float
+    status: int | None = None  # None: the connection was dropped without an answer
+    jobid: str | None = None  # set when the request created a job
+    fault: str | None = None
+
+
+@dataclass
+class WebhookAttempt:
+    jobid: str
+    url: str
+    delivery: int  # 1..webhook_repeat
+    attempt: int  # 1.. (retries count up)
+    status: int | None  # None: no HTTP answer
+    error: str | None
+    payload: dict[str, Any]
+    at: float
+
+
+def iso(ts: float) -> str:
+    stamp = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")

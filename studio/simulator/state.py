@@ -1,0 +1,361 @@
+"""Everything the simulator remembers: accounts, jobs, assets, configuration, logs, faults.
+
+Framework-free and thread-safe (one lock); the HTTP layer lives in ``app.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from studio.simulator import media
+from studio.simulator.faults import Fault, FaultQueue
+from studio.simulator.models import (
+    BUSY_MESSAGE,
+    DEFAULT_TOKEN,
+    FORBIDDEN,
+    MODERATION_ERROR,
+    NO_CREDITS_MESSAGE,
+    ApiError,
+    LoggedRequest,
+    SimAccount,
+    SimAsset,
+    SimJob,
+    WebhookAttempt,
+    default_accounts,
+    iso,
+)
+from studio.simulator.render import seed_from
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ApiError",
+    "LoggedRequest",
+    "SimAccount",
+    "SimAsset",
+    "SimJob",
+    "SimulatorState",
+    "WebhookAttempt",
+    "default_accounts",
+]
+
+
+class SimulatorState:
+    """The simulated upstream. Config attributes may be changed at any time; ``reset()`` restores
+    what the constructor was given."""
+
+    latency: float  # seconds from acceptance to completion
+    media_ttl: float  # lifetime of signed media URLs, seconds
+    song_cost: int  # credits per accepted song
+    rsflowhub_credits: int
+    webhook_backoff: tuple[float, ...]  # pause before each retry; its length = retries
+    webhooks_enabled: bool
+    webhook_repeat: int  # deliver every webhook this many times
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        accounts: list[SimAccount] | None = None,
+        *,
+        latency: float = 4.0,
+        media_ttl: float = 3600,
+        song_cost: int = 10,
+        rsflowhub_credits: int = 1000,
+        webhook_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
+        media_dir: Path | None = None,
+    ) -> None:
+        self.token = token
+        self._lock = threading.RLock()
+        self._initial_accounts = [replace(a) for a in (accounts or default_accounts())]
+        self._defaults = dict(
+            latency=latency,
+            media_ttl=media_ttl,
+            song_cost=song_cost,
+            rsflowhub_credits=rsflowhub_credits,
+            webhook_backoff=tuple(webhook_backoff),
+            webhooks_enabled=True,
+            webhook_repeat=1,
+        )
+        self.secret = uuid.uuid4().bytes + uuid.uuid4().bytes
+        self.media = media.MediaStore(media_dir)
+        self.faults = FaultQueue(self._lock)
+        self.generation = 0  # bumped by reset(): stale webhook deliveries stop
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self.reset()
+        from studio.simulator.webhooks import Ticker
+
+        self._ticker = Ticker(self)
+        self._ticker.start()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget jobs, assets, logs and faults; restore accounts and configuration."""
+        with self._lock:
+            self.generation += 1
+            for key, value in self._defaults.items():
+                setattr(self, key, value)
+            self._accounts = {a.email: replace(a) for a in self._initial_accounts}
+            self._user_ids = {email: 1001 + i for i, email in enumerate(self._accounts)}
+            self._jobs: dict[str, SimJob] = {}
+            self._assets: dict[str, SimAsset] = {}
+            self._requests: list[LoggedRequest] = []
+            self._webhook_log: list[WebhookAttempt] = []
+            self._max_running: dict[str, int] = {}
+            self.faults.clear()
+            self.media.clear()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._wake.set()
+        self.media.close()
+
+    # -- configuration and inspection ------------------------------------------------------
+    def inject(self, route: str, action: str, count: int = 1, delay: float = 0) -> Fault:
+        """Make the next ``count`` calls to ``route`` misbehave (see the package docstring)."""
+        return self.faults.add(route, action, count, delay)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def webhook_log(self) -> list[WebhookAttempt]:
+        with self._lock:
+            return list(self._webhook_log)
+
+    @property
+    def max_running(self) -> dict[str, int]:
+        """Per account, the most jobs ever pending at the same time."""
+        with self._lock:
+            return dict(self._max_running)
+
+    def accepted_songs(self) -> list[LoggedRequest]:
+        """``POST /music`` requests that created a job (answered or not)."""
+        with self._lock:
+            return [r for r in self._requests if r.route == "POST /music" and r.jobid]
+
+    def log_request(self, entry: LoggedRequest) -> LoggedRequest:
+        with self._lock:
+            self._requests.append(entry)
+        return entry
+
+    def log_webhook(self, attempt: WebhookAttempt, generation: int) -> None:
+        with self._lock:
+            if generation == self.generation:
+                self._webhook_log.append(attempt)
+
+    # -- accounts --------------------------------------------------------------------------
+    @property
+    def accounts(self) -> list[SimAccount]:
+        with self._lock:
+            return [replace(a) for a in self._accounts.values()]
+
+    def account(self, email: str) -> SimAccount | None:
+        with self._lock:
+            found = self._accounts.get(email)
+            return replace(found) if found else None
+
+    def set_account(self, email: str, **changes: Any) -> None:
+        """Change a live account, e.g. ``set_account("bob@example.com", credits=0)``."""
+        with self._lock:
+            acct = self._accounts[email]
+            for key, value in changes.items():
+                setattr(acct, key, value)
+
+    def running(self, email: str, now: float | None = None) -> list[SimJob]:
+        now = time.time() if now is None else now
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.email == email and j.ready_at > now]
+        return sorted(jobs, key=lambda j: j.created)
+
+    def usable_account(self, email: str | None) -> SimAccount:
+        """The account for a non-song call (image generation, upload): 400 / 596 as documented."""
+        with self._lock:
+            if email is None:
+                for acct in self._accounts.values():
+                    if not acct.error:
+                        return replace(acct)
+                raise ApiError(400, "No usable FlowMusic account configured")
+            acct = self._lookup(email)
+            return replace(acct)
+
+    def _lookup(self, email: str) -> SimAccount:
+        acct = self._accounts.get(email)
+        if acct is None:
+            raise ApiError(400, f"Account {email} is not configured")
+        if acct.error:
+            raise ApiError(596, f"Account {email} in error state: {acct.error}")
+        return acct
+
+    def _new_id(self, email: str) -> tuple[str, str]:
+        stem = str(uuid.uuid4())
+        return f"user:{self._user_ids[email]}-{email}:{stem}", stem
+
+    # -- jobs ------------------------------------------------------------------------------
+    def submit_song(
+        self, request: dict[str, Any], email: str | None, ref_email: str | None, base_url: str
+    ) -> SimJob:
+        """Accept a validated ``POST /music`` body or raise the documented ApiError."""
+        now = time.time()
+        with self._lock:
+            if email and ref_email and email != ref_email:
+                raise ApiError(
+                    400,
+                    f"Parameter email ({email}) does not match the account of the reference "
+                    f"assets ({ref_email})",
+                )
+            acct = self._pick_account(email or ref_email, now)
+            acct.credits -= self.song_cost
+            prompt = request["prompt"]
+            jobid = (
+                f"job:{uuid.uuid4()}-user:{self._user_ids[acct.email]}-{acct.email}-bot:flowmusic"
+            )
+            takes = 1 if "single take" in prompt.lower() else 2
+            job = SimJob(
+                jobid=jobid,
+                email=acct.email,
+                created=now,
+                ready_at=now + max(0.0, float(self.latency)),
+                request=dict(request),
+                clips=[self._new_id(acct.email) for _ in range(takes)],
+                seed=seed_from(f"{prompt}\n{request.get('lyrics') or ''}") % 2_000_000_000,
+                error=dict(MODERATION_ERROR) if FORBIDDEN.search(prompt) else None,
+                base_url=base_url,
+            )
+            self._jobs[jobid] = job
+            running = len(self.running(acct.email, now))
+            self._max_running[acct.email] = max(self._max_running.get(acct.email, 0), running)
+        self._wake.set()
+        return job
+
+    def _pick_account(self, email: str | None, now: float) -> SimAccount:
+        if email:
+            acct = self._lookup(email)
+            if acct.credits < self.song_cost:
+                raise ApiError(402, NO_CREDITS_MESSAGE)
+            if len(self.running(email, now)) >= acct.max_jobs:
+                raise ApiError(429, BUSY_MESSAGE)
+            return acct
+        if not self._accounts:
+            raise ApiError(400, "No FlowMusic account configured")
+        healthy = [a for a in self._accounts.values() if not a.error]
+        if not healthy:
+            first = next(iter(self._accounts.values()))
+            raise ApiError(596, f"Account {first.email} in error state: {first.error}")
+        funded = [a for a in healthy if a.credits >= self.song_cost]
+        if not funded:
+            raise ApiError(402, NO_CREDITS_MESSAGE)
+        load = {a.email: len(self.running(a.email, now)) for a in funded}
+        free = [a for a in funded if load[a.email] < a.max_jobs]
+        if not free:
+            raise ApiError(
+                429,
+                f"All {len(funded)} FlowMusic accounts are at their maxJobs concurrency limit "
+                "\u2014 retry shortly",
+            )
+        return min(free, key=lambda a: load[a.email] / a.max_jobs)
+
+    def job(self, jobid: str) -> SimJob | None:
+        with self._lock:
+            return self._jobs.get(jobid)
+
+    def delete_job(self, jobid: str) -> bool:
+        with self._lock:
+            return self._jobs.pop(jobid, None) is not None
+
+    def jobs(self) -> list[SimJob]:
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.created)
+
+    def due_jobs(self, now: float) -> tuple[list[SimJob], float | None, int]:
+        """Jobs that just turned terminal (marked notified), the next deadline, the generation."""
+        due, next_at = [], None
+        with self._lock:
+            for job in self._jobs.values():
+                if job.notified:
+                    continue
+                if job.ready_at <= now:
+                    job.notified = True
+                    due.append(job)
+                elif next_at is None or job.ready_at < next_at:
+                    next_at = job.ready_at
+            return due, next_at, self.generation
+
+    def job_record(self, job: SimJob, base_url: str, prefix: str = "/v1/flowmusic") -> dict:
+        """The documented job record; renders the clips (once) when the job is completed."""
+        status = job.status()
+        record: dict[str, Any] = {
+            "jobid": job.jobid,
+            "email": job.email,
+            "status": status,
+            "created_at": iso(job.created),
+        }
+        if status != "pending":
+            record["completed_at"] = iso(job.ready_at)
+            record["duration_ms"] = round((job.ready_at - job.created) * 1000)
+            if job.error:
+                record["error"] = dict(job.error)
+            else:
+                slots = range(len(job.clips))
+                with ThreadPoolExecutor(len(job.clips)) as pool:  # render the takes side by side
+                    clips = pool.map(
+                        lambda slot: self._clip_record(job, slot, base_url, prefix), slots
+                    )
+                    record["clips"] = list(clips)
+        record["request"] = job.request
+        return record
+
+    def _clip_record(self, job: SimJob, slot: int, base_url: str, prefix: str) -> dict:
+        clip_id, stem = job.clips[slot]
+        seed = job.seed + slot
+        lyrics = job.request.get("lyrics") or None
+        instrumental = bool(job.request.get("instrumental"))
+        rendered = self.media.render_clip(
+            stem, job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
+        )
+        return {
+            "clip": clip_id,
+            "title": rendered.title,
+            "duration_s": rendered.duration_s,
+            "lyrics": rendered.lyrics,
+            "seed": seed,
+            "lyrics_timing": rendered.lyrics_timing,
+            "created_at": iso(job.ready_at - min(1.0, (job.ready_at - job.created) / 2)),
+            "audio_url": self.media_url(base_url, prefix, "audio", rendered.audio),
+            "wav_url": self.media_url(base_url, prefix, "wav", rendered.wav),
+            "image_url": self.media_url(base_url, prefix, "image", rendered.image),
+        }
+
+    # -- assets and media ------------------------------------------------------------------
+    def add_asset(self, email: str, kind: str, content_type: str, ext: str, **extra: Any):
+        """Register a new asset; returns it and the path its bytes must be written to."""
+        with self._lock:
+            asset_id, stem = self._new_id(email)
+            asset = SimAsset(asset_id, email, kind, content_type, f"{stem}.{ext}", **extra)
+            self._assets[asset_id] = asset
+        self.media.add(asset.name, "file", content_type)
+        return asset, self.media.path_for(asset.name)
+
+    def asset(self, asset_id: str) -> SimAsset | None:
+        with self._lock:
+            return self._assets.get(asset_id)
+
+    def media_url(self, base_url: str, prefix: str, kind: str, name: str) -> str:
+        expires = int(time.time() + self.media_ttl)
+        sig = media.sign(self.secret, kind, name, expires)
+        return f"{base_url}{prefix}/_media/{kind}/{name}?expires={expires}&sig={sig}"
+
+    def charge_images(self, cost: int) -> int:
+        """Spend rsflowhub credits; returns what remains (402 when short)."""
+        with self._lock:
+            if self.rsflowhub_credits < cost:
+                raise ApiError(402, "Insufficient credits")
+            self.rsflowhub_credits -= cost
+            return self.rsflowhub_credits
