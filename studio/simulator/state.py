@@ -71,7 +71,8 @@ class SimulatorState:
     ) -> None:
         self.token = token
         self._lock = threading.RLock()
-        self._initial_accounts = [replace(a) for a in (accounts or default_accounts())]
+        initial = default_accounts() if accounts is None else accounts
+        self._initial_accounts = [replace(a) for a in initial]
         self._defaults = dict(
             latency=latency,
             media_ttl=media_ttl,
