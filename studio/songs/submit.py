@@ -43,6 +43,7 @@ UNKNOWN_MESSAGE = (
 )
 
 
+UNREACHABLE = "Upstream unreachable, will retry."
 NO_ACCOUNT = UpstreamError(
     "No Flow Music account can take songs now: every account is out of credits or in an "
     "error state. Top up credits or re-add the account upstream, then retry.",
@@ -95,6 +96,8 @@ def _claim(generation: Generation, usable: list[UpstreamAccount]) -> str | None:
         claimed = Generation.objects.filter(pk=generation.pk, status=S.QUEUED).update(
             status=S.SUBMITTING, account_email=account.email, submit_started=timezone.now()
         )
+        if claimed:
+            Generation.objects.filter(pk=generation.pk).update(error_message="")
         return account.email if claimed else None
     return None
 
@@ -108,6 +111,9 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
         usable = accounts.refresh_accounts(client)
     except UpstreamError as exc:
         log.warning("dispatch: cannot list accounts: %s", exc.message)
+        Generation.objects.filter(pk__in=[g.pk for g in queue]).update(
+            error_message=f"{UNREACHABLE} {exc.message}"
+        )
         return 0
     sent = 0
     for generation in queue:
@@ -179,7 +185,7 @@ def _send(client: FlowMusicClient, pk: int, email: str) -> None:
             _requeue(pk, timedelta(0), exc.message)
     except UpstreamError as exc:
         if exc.kind == TRANSIENT:  # nothing reached the upstream
-            _requeue(pk, backoff(generation.rate_limited + 1), exc.message)
+            _requeue(pk, backoff(generation.rate_limited + 1), f"{UNREACHABLE} {exc.message}")
         elif exc.kind == AMBIGUOUS:
             Generation.objects.filter(pk=pk, status=S.SUBMITTING).update(
                 status=S.UNKNOWN,

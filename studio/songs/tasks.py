@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from studio.flowmusic import FlowMusicClient
+from studio.ops import health
 from studio.songs import ingest as ingestion
 from studio.songs import submit as submission
 from studio.songs import tracking
@@ -23,6 +24,7 @@ S = Generation.Status
 
 RECONCILE_SECONDS = 50  # one scheduled run loops this long; the schedule fires every minute
 TICK = 0.5
+HEARTBEAT_EVERY = 10.0
 
 
 def enqueue(name: str, *args) -> None:
@@ -77,9 +79,13 @@ def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
     if not _take_lease("reconciler", holder, timedelta(seconds=seconds + 30)):
         return
     deadline = time.monotonic() + seconds
+    next_beat = 0.0
     try:
         with FlowMusicClient.from_settings() as client:
             while time.monotonic() < deadline:
+                if time.monotonic() >= next_beat:
+                    health.beat()
+                    next_beat = time.monotonic() + HEARTBEAT_EVERY
                 try:
                     reconcile_once(client)
                 except Exception:  # keep the loop alive; the next pass retries from the DB

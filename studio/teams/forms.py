@@ -2,7 +2,26 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from studio.teams import throttle
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, refusing to even check a password once the limit is reached."""
+
+    def clean(self):
+        username = self.data.get("username", "")
+        ip = throttle.client_ip(self.request) if self.request else None
+        if throttle.is_blocked(username, ip):
+            raise forms.ValidationError(throttle.MESSAGE, code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.record_failure(username, ip)
+            raise
+        throttle.forget(username)
+        return cleaned
 
 
 class SignUpForm(UserCreationForm):
