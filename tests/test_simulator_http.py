@@ -261,7 +261,7 @@ def test_webhook_is_retried_and_carries_reply_ref(simulator, api, receiver):
     receiver.answers = [500, 503]
     body = {**SONG, "prompt": "forbidden", "replyUrl": receiver.url, "replyRef": "gen-7"}
     jobid = api.post("/music", json=body).json()["jobid"]
-    eventually(lambda: len(receiver.bodies) == 3)
+    eventually(lambda: len(simulator.state.webhook_log) == 3)
     assert receiver.bodies[-1]["replyRef"] == "gen-7" and receiver.bodies[-1]["jobid"] == jobid
     assert receiver.bodies[-1]["status"] == "failed"
     assert [a.status for a in simulator.state.webhook_log] == [500, 503, 200]
@@ -270,7 +270,7 @@ def test_webhook_is_retried_and_carries_reply_ref(simulator, api, receiver):
 def test_webhook_repeat_and_disabled(simulator, api, receiver):
     simulator.state.webhook_repeat = 2
     api.post("/music", json={**SONG, "replyUrl": receiver.url})
-    eventually(lambda: len(receiver.bodies) == 2)
+    eventually(lambda: len(simulator.state.webhook_log) == 2)
     assert receiver.bodies[0] == receiver.bodies[1]
     assert receiver.bodies[0]["status"] == "completed" and len(receiver.bodies[0]["clips"]) == 1
     simulator.state.webhooks_enabled = False
