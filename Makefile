@@ -31,5 +31,4 @@ lint: $(STAMP)
 	$(BIN)/mypy studio
 
 bench: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput --verbosity 0
-	$(BIN)/python -m benchmarks
+	$(BIN)/python manage.py bench

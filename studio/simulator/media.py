@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import shutil
@@ -195,9 +196,17 @@ class MediaStore:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def render_clip(
-        self, stem: str, prompt: str, *, lyrics: str | None, instrumental: bool, seed: int
+        self, prompt: str, *, lyrics: str | None, instrumental: bool, seed: int
     ) -> ClipMedia:
-        """Render (once) the audio and artwork of one clip; ``stem`` names its files."""
+        """Render (once) the audio and artwork of one clip.
+
+        Rendering is deterministic, so clips asked for with the same inputs share one render
+        (and its files): benchmarks queue hundreds of songs without waiting on the encoder.
+        """
+        key = hashlib.sha256(json.dumps([prompt, lyrics, instrumental, seed]).encode()).hexdigest()[
+            :24
+        ]
+        stem = f"render-{key}"
 
         def compute() -> ClipMedia:
             song = render.render_song(prompt, lyrics=lyrics, instrumental=instrumental, seed=seed)

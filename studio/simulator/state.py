@@ -314,12 +314,12 @@ class SimulatorState:
         return record
 
     def _clip_record(self, job: SimJob, slot: int, base_url: str, prefix: str) -> dict:
-        clip_id, stem = job.clips[slot]
+        clip_id, _stem = job.clips[slot]
         seed = job.seed + slot
         lyrics = job.request.get("lyrics") or None
         instrumental = bool(job.request.get("instrumental"))
         rendered = self.media.render_clip(
-            stem, job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
+            job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
         )
         return {
             "clip": clip_id,

@@ -1,0 +1,86 @@
+"""200 songs queued at once across 3 simulated accounts, with webhooks and with polling only.
+
+Everything runs for real: the simulator over HTTP, gunicorn receiving webhooks, two django-q2
+clusters (4 workers) running the pipeline tasks and the scheduled reconciler.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+
+from django.contrib.auth import get_user_model
+
+from studio.ops.bench.common import child_env, figure, gunicorn, percentile, qcluster, spare_port
+from studio.simulator.models import SimAccount
+from studio.simulator.server import SimulatorServer
+from studio.songs import services
+from studio.songs.models import Generation, UpstreamAccount
+from studio.teams.models import Membership, Team
+
+SONGS = 200
+MAX_JOBS = 10
+PROMPTS = [f"bench groove {i}, 120 bpm, instrumental" for i in range(5)]
+ACCOUNTS = [f"bench{i}@example.com" for i in range(3)]
+TIMEOUT = 300
+
+
+def _author():
+    team = Team.objects.get_or_create(name="Bench")[0]
+    user, created = get_user_model().objects.get_or_create(username="bench")
+    if created:
+        Membership.objects.create(user=user, team=team, role=Membership.Role.OWNER)
+    return team, user
+
+
+def run_once(server: SimulatorServer, mode: str) -> None:
+    server.state.reset()
+    Generation.objects.all().delete()
+    UpstreamAccount.objects.all().delete()
+    team, user = _author()
+    port = spare_port()
+    env = child_env(
+        FLOWMUSIC_API_TOKEN=server.token,
+        FLOWMUSIC_API_URL=server.flowmusic_url,
+        PUBLIC_URL=f"http://127.0.0.1:{port}" if mode == "webhook" else None,
+        PORT=str(port),
+    )
+    with ExitStack() as stack:
+        stack.enter_context(gunicorn(port, env))
+        stack.enter_context(qcluster(env))
+        stack.enter_context(qcluster(env))
+        started = time.monotonic()
+        for i in range(SONGS):
+            services.create_generation(team=team, author=user, prompt=PROMPTS[i % len(PROMPTS)])
+        deadline = started + TIMEOUT
+        while Generation.objects.filter(status__in=Generation.ACTIVE).exists():
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        total = time.monotonic() - started
+    done = Generation.objects.filter(status=Generation.Status.COMPLETED)
+    latencies = [
+        (finished - completed).total_seconds()
+        for finished, completed in done.values_list("finished", "upstream_completed")
+    ]
+    posts = [r for r in server.state.requests if r.route == "POST /music"]
+    accepted = server.state.accepted_songs()
+    refs = [str((r.json or {}).get("replyRef")) for r in accepted]
+    prefix = f"pipeline.{mode}"
+    figure(f"{prefix}.songs_completed", done.count(), "songs", f"{SONGS}")
+    figure(f"{prefix}.total_time", total, "s")
+    figure(f"{prefix}.post_music_accepted", len(accepted), "requests", f"{SONGS}")
+    figure(f"{prefix}.post_music_sent", len(posts), "requests", "429s retried, never a duplicate")
+    figure(f"{prefix}.duplicate_submissions", len(refs) - len(set(refs)), "songs", "0")
+    figure(f"{prefix}.max_running_per_account", max(server.state.max_running.values()),
+           "jobs", f"<= maxJobs {MAX_JOBS}")
+    target = "<= 1 s" if mode == "webhook" else "<= one poll interval (5 s)"
+    figure(f"{prefix}.completion_to_completed_p50", percentile(latencies, 50), "s", target)
+    figure(f"{prefix}.completion_to_completed_p95", percentile(latencies, 95), "s", target)
+
+
+def run() -> None:
+    accounts = [SimAccount(email, max_jobs=MAX_JOBS, credits=10**7) for email in ACCOUNTS]
+    with SimulatorServer(latency=0.05, accounts=accounts) as server:
+        for mode in ("webhook", "polling"):
+            run_once(server, mode)
