@@ -1,8 +1,14 @@
 from django.urls import path
 
-from studio.library import views
+from studio.library import actions, downloads, views
 
 urlpatterns = [
     path("", views.library, name="library"),
+    path("covers/<int:pk>", views.cover_image, name="cover_image"),
+    path("generations/<int:pk>/zip", downloads.generation_zip, name="generation_zip"),
+    path("clips/<int:pk>/title", actions.clip_title, name="clip_title"),
+    path("clips/<int:pk>/pick", actions.clip_pick, name="clip_pick"),
+    path("clips/<int:pk>/lrc", downloads.clip_lrc, name="clip_lrc"),
+    # Last: its <kind> would swallow the paths above.
     path("clips/<int:pk>/<str:kind>", views.clip_file, name="clip_file"),
 ]

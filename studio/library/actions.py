@@ -1,0 +1,68 @@
+"""Changes to a clip from the library: its title, and which take of a pair is the pick.
+
+Each answers htmx with the fragment it replaces, and a plain form post with a redirect back.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from studio.library.forms import ClipTitleForm
+from studio.library.http import HtmxHttpRequest
+from studio.library.views import clip_for_user
+from studio.songs.models import Clip
+
+
+def _back(request: HtmxHttpRequest, clip: Clip):
+    """Where a form post without JavaScript returns to: the page it came from, at the clip."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("library")
+    return redirect(f"{target.split('#')[0]}#clip-{clip.pk}")
+
+
+@require_POST
+def clip_title(request: HtmxHttpRequest, pk: int):
+    clip = clip_for_user(request.user, pk)
+    form = ClipTitleForm(request.POST)
+    saved = form.is_valid()
+    if saved:
+        clip.title = form.cleaned_data["title"]
+        clip.save(update_fields=["title"])
+        if not request.htmx:
+            return _back(request, clip)
+    context = {
+        "clip": clip,
+        "title_form": form,
+        "saved": saved,
+        "next_url": request.POST.get("next", ""),
+    }
+    if request.htmx:
+        # 200 even when invalid: htmx swaps only successful answers, and the errors must show.
+        return render(request, "library/partials/clip_title.html", context)
+    return render(request, "library/title_edit.html", context, status=400)
+
+
+@require_POST
+def clip_pick(request: HtmxHttpRequest, pk: int):
+    """Toggle the pick; picking one take of a pair un-picks the other."""
+    clip = clip_for_user(request.user, pk)
+    with transaction.atomic():
+        picked = not Clip.objects.select_for_update().get(pk=clip.pk).is_pick
+        if picked:
+            Clip.objects.filter(generation_id=clip.generation_id, is_pick=True).exclude(
+                pk=clip.pk
+            ).update(is_pick=False)
+        Clip.objects.filter(pk=clip.pk).update(is_pick=picked)
+    if not request.htmx:
+        return _back(request, clip)
+    clip.is_pick = picked
+    siblings = Clip.objects.filter(generation_id=clip.generation_id).exclude(pk=clip.pk)
+    context = {"clip": clip, "siblings": siblings, "next_url": request.POST.get("next", "")}
+    return render(request, "library/partials/clip_pick_response.html", context)
