@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, InsufficientCredits, UpstreamError
@@ -68,3 +68,14 @@ def busy_filter() -> Q:
 
 def running_on(email: str) -> int:
     return Generation.objects.filter(busy_filter(), account_email=email).count()
+
+
+def free_slots(usable: list[UpstreamAccount]) -> dict[str, int]:
+    """maxJobs minus what occupies each account, in one query."""
+    busy = dict(
+        Generation.objects.filter(busy_filter(), account_email__in=[a.email for a in usable])
+        .values_list("account_email")
+        .annotate(n=Count("pk"))
+        .values_list("account_email", "n")
+    )
+    return {a.email: a.max_jobs - busy.get(a.email, 0) for a in usable}

@@ -224,3 +224,45 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.expires}"
+
+
+class CoverArtJob(models.Model):
+    """One "Generate cover art" request, run in the background; its images become CoverArt rows."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Generating cover art…"
+        COMPLETED = "completed", "Ready"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    provider = models.CharField(max_length=12, choices=CoverArt.Provider.choices)
+    prompt = models.TextField()
+    # rsflowhub only: style, size ("1024x1024") and how many images (1-4).
+    style = models.CharField(max_length=30, blank=True)
+    size = models.CharField(max_length=20, blank=True)
+    count = models.PositiveSmallIntegerField(default=1)
+    account_choice = models.CharField(max_length=254, blank=True)  # "" = Auto
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    cover_ids = models.JSONField(default=list, blank=True)  # the CoverArt rows made, in order
+    credits_used = models.IntegerField(null=True, blank=True)
+    started = models.DateTimeField(null=True, blank=True)  # written before the upstream call
+    finished = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Cover art job {self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -74,32 +74,34 @@ def _eligible_queue():
     )
 
 
-def _candidates(generation: Generation, usable: list[UpstreamAccount]) -> list[UpstreamAccount]:
+def _candidates(
+    generation: Generation, usable: list[UpstreamAccount], free: dict[str, int]
+) -> list[UpstreamAccount]:
+    """Accounts this generation may go to, best first (Auto: the cover's home, then idlest)."""
     if generation.account_choice:
         chosen = [a for a in usable if a.email == generation.account_choice]
         # An account we do not know (yet) gets one slot; the upstream has the final word.
         return chosen or [UpstreamAccount(email=generation.account_choice, max_jobs=1)]
     home = references.home_account(generation)
     healthy = [a for a in usable if a.can_take_songs]
-    return sorted(healthy, key=lambda a: (a.email != home, accounts.running_on(a.email)))
+    return sorted(healthy, key=lambda a: (a.email != home, -free.get(a.email, 0)))
 
 
 @transaction.atomic
-def _claim(generation: Generation, usable: list[UpstreamAccount]) -> str | None:
-    """queued → submitting on an account with a free slot; None when there is none."""
-    emails = [a.email for a in _candidates(generation, usable)]
-    # Serialise claims per account across workers (PostgreSQL row locks; SQLite write lock).
-    list(UpstreamAccount.objects.select_for_update().filter(email__in=emails))
-    for account in _candidates(generation, usable):
-        if accounts.running_on(account.email) >= account.max_jobs:
-            continue
-        claimed = Generation.objects.filter(pk=generation.pk, status=S.QUEUED).update(
-            status=S.SUBMITTING, account_email=account.email, submit_started=timezone.now()
+def _claim(generation: Generation, account: UpstreamAccount) -> bool:
+    """queued → submitting on `account`, if it still has a free slot once locked."""
+    # Serialise claims per account across workers (PostgreSQL row lock; SQLite write lock).
+    list(UpstreamAccount.objects.select_for_update().filter(email=account.email))
+    if accounts.running_on(account.email) >= account.max_jobs:
+        return False
+    return bool(
+        Generation.objects.filter(pk=generation.pk, status=S.QUEUED).update(
+            status=S.SUBMITTING,
+            account_email=account.email,
+            submit_started=timezone.now(),
+            error_message="",
         )
-        if claimed:
-            Generation.objects.filter(pk=generation.pk).update(error_message="")
-        return account.email if claimed else None
-    return None
+    )
 
 
 def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
@@ -115,15 +117,25 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
             error_message=f"{UNREACHABLE} {exc.message}"
         )
         return 0
+    # Free slots per account, counted once; each claim re-checks its account under a lock.
+    free = accounts.free_slots(usable)
     sent = 0
     for generation in queue:
         if not generation.account_choice and not any(a.can_take_songs for a in usable):
             fail(generation.pk, NO_ACCOUNT, from_status=S.QUEUED, code="no_account")
             continue
-        email = _claim(generation, usable)
-        if email:
-            _send(client, generation.pk, email)
-            sent += 1
+        for account in _candidates(generation, usable, free):
+            if free.get(account.email, account.max_jobs) <= 0:
+                continue
+            if _claim(generation, account):
+                free[account.email] = free.get(account.email, account.max_jobs) - 1
+                _send(client, generation.pk, account.email)
+                sent += 1
+            else:
+                free[account.email] = 0  # another worker took the last slot
+            break
+        if free and all(slots <= 0 for slots in free.values()):
+            break  # every account is full: the rest wait for a slot
     return sent
 
 

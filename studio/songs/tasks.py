@@ -43,8 +43,8 @@ def check_job(generation_id: int) -> None:
     """Look at one job now (a webhook said so); fetch its files if it completed."""
     with FlowMusicClient.from_settings() as client:
         if tracking.check_job(client, generation_id) == S.FETCHING:
+            submission.dispatch(client)  # its slot is free as soon as the job is done
             ingestion.ingest(client, generation_id)
-            submission.dispatch(client)  # a slot was freed
 
 
 def ingest(generation_id: int) -> None:
