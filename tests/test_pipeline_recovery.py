@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient
+from studio.songs import ingest as ingestion
 from studio.songs import tasks, tracking
 from studio.songs.models import Clip, CoverArt, Generation
 from tests.pipeline import S, accepted_refs, drive, settled, song
@@ -87,8 +88,11 @@ def test_worker_restarted_mid_download_completes_with_identical_files(
                 with getattr(clip, field).open("rb") as stored:
                     ours = stored.read()
                 assert (len(ours), _sha(ours)) == (len(upstream), _sha(upstream)), field
-    leftovers = list((tmp_path / "media" / "tmp").glob("*.part"))
-    assert len(leftovers) <= 1  # at most the killed worker's partial file, never stored
+    # The killed worker's partial files were never stored, and are swept once stale.
+    stored = {getattr(c, f).name for c in generation.clips.all() for f in ("wav", "audio", "image")}
+    assert not any(name.endswith(".part") for name in stored)
+    ingestion.sweep_partials(older_than=timedelta(0))
+    assert not list((tmp_path / "media" / "tmp").glob("*.part"))
 
 
 def test_polling_finishes_a_job_whose_webhook_never_comes(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +32,10 @@ CHUNK = 256 * 1024
 PEAK_POINTS = 800
 MAX_FETCH_ATTEMPTS = 8
 EXTENSIONS = {"audio": ".m4a", "wav": ".wav", "image": ".jpg"}
+FIELDS = tuple(EXTENSIONS)
+PARALLEL_DOWNLOADS = 4
+# No download takes this long; an older partial file was left by a worker that died.
+PARTIAL_MAX_AGE = timedelta(hours=1)
 
 
 class DownloadFailed(Exception):
@@ -45,11 +51,24 @@ class _TempFile(File):
         return str(self.name)
 
 
+def _tmp_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sweep_partials(older_than: timedelta = PARTIAL_MAX_AGE) -> int:
+    """Delete downloads that a killed worker left half-written."""
+    cutoff = time.time() - older_than.total_seconds()
+    stale = [p for p in _tmp_dir().glob("*.part") if p.stat().st_mtime <= cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def download(http: httpx.Client, url: str) -> Path:
     """Stream `url` to a temporary file under MEDIA_ROOT; the size must match Content-Length."""
-    tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+    fd, name = tempfile.mkstemp(dir=_tmp_dir(), suffix=".part")
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as out, http.stream("GET", url) as response:
@@ -117,6 +136,31 @@ def _refresh_urls(client: FlowMusicClient, generation: Generation) -> None:
         )
 
 
+def _missing(generation: Generation) -> list[tuple[Clip, str]]:
+    return [
+        (clip, field)
+        for clip in generation.clips.all()
+        for field in FIELDS
+        if getattr(clip, f"{field}_url") and not _has(clip, field)
+    ]
+
+
+def _download_all(
+    http: httpx.Client, wanted: list[tuple[Clip, str]]
+) -> list[tuple[Clip, str, Path | DownloadFailed]]:
+    """Fetch the files side by side; only HTTP and temp files here, no database."""
+
+    def fetch(item: tuple[Clip, str]) -> tuple[Clip, str, Path | DownloadFailed]:
+        clip, field = item
+        try:
+            return clip, field, download(http, getattr(clip, f"{field}_url"))
+        except DownloadFailed as exc:
+            return clip, field, exc
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS) as pool:
+        return list(pool.map(fetch, wanted))
+
+
 def ingest(client: FlowMusicClient, generation_id: int) -> str | None:
     """Fetch every missing file of a `fetching` generation; completed once all are stored."""
     generation = Generation.objects.filter(pk=generation_id, status=S.FETCHING).first()
@@ -126,31 +170,24 @@ def ingest(client: FlowMusicClient, generation_id: int) -> str | None:
     Generation.objects.filter(pk=generation.pk).update(
         fetch_attempts=generation.fetch_attempts + 1, next_poll=timezone.now() + FETCH_LEASE
     )
-    refreshed = False
+    sweep_partials()
     # The signed URLs need no token, and may point at another host: a plain client.
     with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True) as http:
-        for clip in generation.clips.all():
-            for field in ("audio", "wav", "image"):
-                if _has(clip, field):
-                    continue
-                url = getattr(clip, f"{field}_url")
-                if not url:
-                    continue
-                try:
-                    _store(clip, field, download(http, url))
-                except DownloadFailed as exc:
-                    if not exc.expired or refreshed:
-                        return _fetch_failed(generation, str(exc))
-                    try:
-                        _refresh_urls(client, generation)
-                    except UpstreamError as lookup:
-                        return _fetch_failed(generation, lookup.message)
-                    refreshed = True
-                    clip.refresh_from_db()
-                    try:
-                        _store(clip, field, download(http, getattr(clip, f"{field}_url")))
-                    except DownloadFailed as again:
-                        return _fetch_failed(generation, str(again))
+        for attempt in range(2):
+            failures = []
+            for clip, field, result in _download_all(http, _missing(generation)):
+                if isinstance(result, DownloadFailed):
+                    failures.append(result)
+                else:
+                    _store(clip, field, result)
+            if not failures:
+                break
+            if attempt or not all(f.expired for f in failures):
+                return _fetch_failed(generation, str(failures[0]))
+            try:  # the signed links expired: ask the upstream for fresh ones, once
+                _refresh_urls(client, generation)
+            except UpstreamError as lookup:
+                return _fetch_failed(generation, lookup.message)
     Generation.objects.filter(pk=generation.pk, status=S.FETCHING).update(
         status=S.COMPLETED, finished=timezone.now(), error_message=""
     )

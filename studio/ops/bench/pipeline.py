@@ -6,6 +6,7 @@ clusters (4 workers) running the pipeline tasks and the scheduled reconciler.
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import ExitStack
 
@@ -80,6 +81,7 @@ def run_once(server: SimulatorServer, mode: str) -> None:
 
 
 def run() -> None:
+    logging.getLogger("django-q").setLevel(logging.WARNING)
     accounts = [SimAccount(email, max_jobs=MAX_JOBS, credits=10**7) for email in ACCOUNTS]
     with SimulatorServer(latency=0.05, accounts=accounts) as server:
         for mode in ("webhook", "polling"):
