@@ -74,7 +74,7 @@ def _upstream() -> dict:
     result: dict = {"simulated": settings.FLOWMUSIC_SIMULATED}
     try:
         with FlowMusicClient(
-            settings.FLOWMUSIC_API_URL,
+            settings.FLOWMUSIC_API_URL or "",
             settings.FLOWMUSIC_API_TOKEN or settings.SIMULATOR_TOKEN,
             timeout=3.0,
         ) as client:

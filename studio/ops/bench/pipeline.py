@@ -63,6 +63,7 @@ def run_once(server: SimulatorServer, mode: str) -> None:
     latencies = [
         (finished - completed).total_seconds()
         for finished, completed in done.values_list("finished", "upstream_completed")
+        if finished and completed
     ]
     posts = [r for r in server.state.requests if r.route == "POST /music"]
     accepted = server.state.accepted_songs()

@@ -10,15 +10,16 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-SECTIONS = ["pipeline"]
+SECTIONS = ["library", "media", "pageweight", "pipeline"]
 
 
-def _bench_database(url: str | None) -> tuple[str | None, callable]:
+def _bench_database(url: str | None) -> tuple[str | None, Callable[[], None]]:
     """A fresh bench database URL on the same server, and how to drop it afterwards."""
     if not url:
         return None, lambda: None
