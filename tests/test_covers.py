@@ -87,7 +87,7 @@ def test_flowmusic_cover_art_is_generated_in_the_background_and_stored(owner_cli
 
     # The status fragment shows the result as a pickable grid, and stops polling.
     fragment = owner_client.get(reverse("cover_job", args=[job.pk])).content.decode()
-    assert 'data-status="completed"' in fragment and "hx-trigger" not in fragment
+    assert 'data-status="completed"' in fragment and "every 1s" not in fragment
     assert f'name="cover_art" value="{cover.pk}"' in fragment
     assert 'form="song-form"' in fragment and "checked" in fragment
     assert 'alt="Cover option 1: neon city at night, synthwave"' in fragment

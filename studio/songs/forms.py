@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from studio.rsflowhub import estimate_credits
 from studio.songs import covers, uploads
@@ -31,13 +33,47 @@ def account_label(account: UpstreamAccount) -> str:
     return f"{account.email} — {account.credits_remaining:,} credits"
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def utf16_length(text: str) -> int:
+    """Length as browsers and the upstream (JavaScript) count it: an emoji is 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class TextField(forms.CharField):
-    """Browsers send line breaks as CRLF; count and store them as one character, as typed."""
+    """Free text as typed: CRLF counts as one line break; lengths counted as the page counts
+    them (UTF-16 units), so the counter, our check and the upstream's agree."""
 
     def to_python(self, value: Any) -> str:
         if isinstance(value, str):
             value = value.replace("\r\n", "\n")
         return super().to_python(value) or ""
+
+    def run_validators(self, value: Any) -> None:
+        # Django's max_length counts code points; check UTF-16 units instead, once.
+        if isinstance(value, str) and self.max_length is not None:
+            if utf16_length(value) > self.max_length:
+                raise ValidationError(
+                    f"Keep this under {self.max_length:,} characters "
+                    f"(it has {utf16_length(value):,}; emoji count as 2).",
+                    code="max_length",
+                )
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValidationError(
+                "This text contains invisible control characters (often pasted from another "
+                "app); remove them and try again.",
+                code="control_characters",
+            )
+        validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+        errors = []
+        for validator in validators:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
 
 
 class AccountSelect(forms.Select):

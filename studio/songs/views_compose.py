@@ -128,13 +128,27 @@ def _initial_from(request: HtmxHttpRequest, team) -> dict[str, Any]:
             "extra_images": list(generation.extra_image_ids),
             "reference_audio": list(generation.reference_audio_ids),
         }
-    cover = _ids(request.GET.getlist("cover"))
+    cover = _team_ids(CoverArt, team, request.GET.getlist("cover"))
     if cover:
         initial["cover_art"] = cover[-1]
-    for name, key in (("extra_images", "extra"), ("reference_audio", "audio")):
+    for name, key, model in (
+        ("extra_images", "extra", CoverArt),
+        ("reference_audio", "audio", ReferenceAudio),
+    ):
         if request.GET.getlist(key):
-            initial[name] = initial.get(name, []) + _ids(request.GET.getlist(key))
+            ids = _team_ids(model, team, request.GET.getlist(key))
+            initial[name] = initial.get(name, []) + ids
     return initial
+
+
+def _team_ids(model, team, values: list[str]) -> list[int]:
+    """Ids from the query string; another team's (or a missing) one is a 404, as in a path."""
+    ids = _ids(values)
+    if len(ids) != len(values) or model.objects.filter(pk__in=ids, team=team).count() != len(
+        set(ids)
+    ):
+        raise Http404("No such file.")
+    return ids
 
 
 def compose(request: HtmxHttpRequest):
