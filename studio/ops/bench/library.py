@@ -1,0 +1,84 @@
+"""Library pages at 10,000 generations / 20,000 clips: server time and SQL queries per page.
+
+Requests go through Django's test client in this process: the whole middleware stack, the view
+and the templates, without a network in between. There is no page for a single generation, so
+page 2 (the next page of the library) and a page deep in the library stand in for it.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from studio.ops.bench.common import figure, percentile
+from studio.ops.bench.pageweight import collect_static
+from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
+
+PAGES = {
+    "home": "/",
+    "search": f"/?q={SEARCH_WORD}",
+    "filtered": "/?kind=vocal&who=mine",
+    "picks": "/?picks=on",
+    "page2": "/?page=2",
+    "deep_page": "/?page=100",
+}
+WARMUP = 5
+SAMPLES = 60
+SMALL, LARGE = 100, 10_000
+
+
+def _client() -> Client:
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(get_user_model().objects.get(username=USERNAME.format(1)))
+    return client
+
+
+def _get(client: Client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def query_counts(client: Client) -> dict[str, int]:
+    counts = {}
+    for name, url in PAGES.items():
+        _get(client, url)  # caches (sessions, templates) warm, as on a running server
+        with CaptureQueriesContext(connection) as queries:
+            _get(client, url)
+        counts[name] = len(queries)
+    return counts
+
+
+def server_times(client: Client, url: str) -> list[float]:
+    for _ in range(WARMUP):
+        _get(client, url)
+    times = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        _get(client, url)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def run() -> None:
+    collect_static()
+    call_command("seed_library", generations=SMALL, reset=True, stdout=io.StringIO())
+    small = query_counts(_client())
+    call_command("seed_library", generations=LARGE - SMALL, seed=2, stdout=io.StringIO())
+    client = _client()
+    large = query_counts(client)
+    for name, url in PAGES.items():
+        times = server_times(client, url)
+        figure(f"library.{name}.p50", percentile(times, 50), "ms", "<= 30 ms")
+        figure(f"library.{name}.p95", percentile(times, 95), "ms")
+    for name in PAGES:
+        figure(f"library.{name}.queries_at_{SMALL}", small[name], "queries", "constant")
+        figure(f"library.{name}.queries_at_{LARGE}", large[name], "queries",
+               f"= {small[name]} (at {SMALL})")  # fmt: skip

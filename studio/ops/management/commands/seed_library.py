@@ -1,0 +1,302 @@
+"""`manage.py seed_library --generations N`: a large, realistic library for benchmarks and demos.
+
+Rows go in with bulk_create in batches; every clip shares a few tiny real media files rendered
+once by the simulator, so 10,000 generations take seconds, not hours. Seeded users get unusable
+passwords (give one a password with `manage.py changepassword seed-1` to look around).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from studio.simulator.render import render_image, render_song, write_m4a, write_wav
+from studio.songs.ingest import waveform_peaks
+from studio.songs.models import Clip, Generation
+from studio.teams.models import Membership, Team
+
+BATCH = 1000
+MEDIA_DIR = "seed"  # under MEDIA_ROOT; shared by every seeded clip
+TEAM_NAME = "Seed team {}"
+USERNAME = "seed-{}"
+# The word the benchmarks search for: in roughly one prompt in twelve.
+SEARCH_WORD = "harmonica"
+
+GENRES = [
+    "synth pop", "indie folk", "lo-fi hip hop", "dream pop", "post-rock", "city pop", "afrobeat",
+    "bossa nova", "drum and bass", "shoegaze", "country", "soul", "disco", "ambient", "trip hop",
+    "garage rock", "chillwave", "jazz fusion", "reggae", "baroque pop",
+]  # fmt: skip
+MOODS = [
+    "dreamy", "melancholic", "upbeat", "dark", "warm", "nostalgic", "euphoric", "lonely",
+    "playful", "hypnotic", "bittersweet", "sunny", "moody", "tender", "restless",
+]  # fmt: skip
+INSTRUMENTS = [
+    "analog synths", "fingerpicked guitar", "upright bass", "Rhodes piano", "string section",
+    "808 drums", "brushed snare", "trumpet", "cello", "vibraphone", "pedal steel", "choir pads",
+    SEARCH_WORD, "tape-saturated drums", "glockenspiel", "fretless bass", "flute", "organ",
+]  # fmt: skip
+THEMES = [
+    "the sea at night", "leaving a small town", "a train that never stops", "first snow",
+    "an old photograph", "summer rain", "neon streets", "a lighthouse keeper", "the last bus home",
+    "letters never sent", "a garden in winter", "running from the city", "midnight radio",
+]  # fmt: skip
+DETAILS = [
+    "Keep the intro short and let the chorus open up wide.",
+    "Female vocals, close-miked and breathy, with a doubled chorus.",
+    "Male baritone vocals, half-spoken verses.",
+    "Build slowly, drop everything but the bass before the last chorus.",
+    "Lots of space and reverb, like it was recorded in an empty hall.",
+    "Sidechained pads, crisp hi-hats, a long fade out.",
+    "Imagine the soundtrack to an indie film's final scene.",
+]
+NOUNS = [
+    "river", "light", "heart", "road", "window", "fire", "shadow", "ocean", "city", "star",
+    "morning", "echo", "storm", "garden", "mirror", "wire", "harbor", "silence", "engine", "moon",
+]  # fmt: skip
+ADJECTIVES = [
+    "golden", "silver", "broken", "quiet", "endless", "hollow", "electric", "paper", "velvet",
+    "burning", "distant", "tender", "restless", "frozen", "wild",
+]  # fmt: skip
+VERBS = ["run", "fall", "shine", "drift", "wait", "dance", "break", "burn", "call", "hold"]
+PLACES = [
+    "through the night", "down by the water", "under the streetlights", "across the tracks",
+    "in the morning haze", "on the edge of town", "where the rivers meet", "in the quiet dark",
+]  # fmt: skip
+LINES = [
+    "We {verb} {place}",
+    "Your {adj} {noun} is all I know",
+    "Every {noun} leads me back to you",
+    "I keep a {adj} {noun} in my pocket",
+    "Tell me why the {noun}s {verb}",
+    "{Adj} {noun}, {adj} {noun2}",
+    "Hold the {noun} until it's {adj}",
+    "Nobody told me how the {noun} would {verb}",
+    "Meet me {place}",
+    "The {noun} and the {noun2} and the {adj} sky",
+    "I was {adj} and you were the {noun}",
+    "Let it {verb}, let it {verb}",
+]  # fmt: skip
+
+
+def _line(rng: random.Random) -> str:
+    adj, verb = rng.choice(ADJECTIVES), rng.choice(VERBS)
+    text = rng.choice(LINES).format(
+        adj=adj, Adj=adj.capitalize(), noun=rng.choice(NOUNS), noun2=rng.choice(NOUNS),
+        verb=verb, place=rng.choice(PLACES),
+    )  # fmt: skip
+    return text[0].upper() + text[1:]
+
+
+def title(rng: random.Random) -> str:
+    words = rng.choice(
+        [[rng.choice(ADJECTIVES), rng.choice(NOUNS)], ["the", rng.choice(NOUNS)],
+         [rng.choice(ADJECTIVES), rng.choice(NOUNS), rng.choice(NOUNS)]]
+    )  # fmt: skip
+    return " ".join(w.capitalize() for w in words)
+
+
+def prompt(rng: random.Random) -> str:
+    """From a few words to a long paragraph, as people actually write them."""
+    genre, mood = rng.choice(GENRES), rng.choice(MOODS)
+    instruments = ", ".join(rng.sample(INSTRUMENTS, rng.randint(1, 3)))
+    parts = [f"{mood} {genre}"]
+    if rng.random() < 0.8:
+        parts.append(f"with {instruments}")
+    if rng.random() < 0.6:
+        parts.append(f"about {rng.choice(THEMES)}")
+    if rng.random() < 0.5:
+        parts.append(f"{rng.randint(68, 160)} bpm")
+    text = ", ".join(parts)
+    if rng.random() < 0.3:
+        text += ". " + " ".join(rng.sample(DETAILS, rng.randint(1, 4)))
+    return text
+
+
+def lyrics(rng: random.Random) -> str:
+    """12-30 sung lines in tagged sections: verses, a repeated chorus, sometimes a bridge."""
+    target = rng.randint(12, 30)
+    chorus = [_line(rng) for _ in range(4)]
+    sections: list[str] = []
+    sung = 0
+    verse = 0
+    while sung < target:
+        if verse < 2 or rng.random() < 0.5 or sung + 4 > target:
+            verse += 1
+            count = min(rng.randint(4, 6), target - sung)
+            sections.append("\n".join([f"[Verse {verse}]", *(_line(rng) for _ in range(count))]))
+        elif rng.random() < 0.3:
+            count = min(rng.randint(2, 4), target - sung)
+            sections.append("\n".join(["[Bridge]", *(_line(rng) for _ in range(count))]))
+        else:
+            count = len(chorus)
+            sections.append("\n".join(["[Chorus]", *chorus]))
+        sung += count
+    return "\n\n".join(sections)
+
+
+def timing(text: str, duration: float, rng: random.Random) -> list[list[float]]:
+    """One [start, end] per sung line, spread over the song after an intro."""
+    count = sum(1 for line in text.splitlines() if line.strip() and not line.startswith("["))
+    start = rng.uniform(4, 15)
+    step = (duration * 0.9 - start) / max(count, 1)
+    pairs = []
+    for i in range(count):
+        begin = start + i * step
+        pairs.append([round(begin, 2), round(begin + step * rng.uniform(0.7, 0.95), 2)])
+    return pairs
+
+
+@contextmanager
+def _keep_given_created():
+    """bulk_create honours auto_now_add; seeded rows need their spread-out `created` instead."""
+    fields = [Generation._meta.get_field("created"), Clip._meta.get_field("created")]
+    for f in fields:
+        f.auto_now_add = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for f in fields:
+            f.auto_now_add = True  # type: ignore[attr-defined]
+
+
+class Command(BaseCommand):
+    help = "Create many completed generations with clips (bulk inserts, shared real media)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--generations", type=int, required=True)
+        parser.add_argument("--clips-per", type=int, default=2, choices=[1, 2])
+        parser.add_argument("--teams", type=int, default=2)
+        parser.add_argument("--users", type=int, default=6, help="spread over the teams")
+        parser.add_argument("--months", type=int, default=9, help="how far back songs go")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (same data)")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete the seed teams' generations first"
+        )
+
+    def handle(
+        self,
+        *args,
+        generations: int,
+        clips_per: int,
+        teams: int,
+        users: int,
+        months: int,
+        seed: int,
+        reset: bool,
+        **options,
+    ):
+        if generations < 0 or teams < 1 or users < teams:
+            raise CommandError("Need generations >= 0, teams >= 1 and at least a user per team.")
+        rng = random.Random(seed)
+        members = self._members(teams, users)
+        if reset:
+            seeded = Generation.objects.filter(team__name__startswith=TEAM_NAME.format(""))
+            deleted, _ = seeded.delete()
+            self.stdout.write(f"Deleted {deleted} rows.")
+        media = self._media()
+        now = timezone.now()
+        span = timedelta(days=30 * months).total_seconds()
+        done = 0
+        with _keep_given_created():
+            while done < generations:
+                size = min(BATCH, generations - done)
+                ages = sorted((rng.uniform(0, span) for _ in range(size)), reverse=True)
+                with transaction.atomic():
+                    finished = [now - timedelta(seconds=age) for age in ages]
+                    self._batch(rng, members, media, finished, clips_per)
+                done += size
+        self.stdout.write(
+            f"Seeded {generations} generations with {generations * clips_per} clips "
+            f"for {users} users in {teams} teams."
+        )
+
+    def _members(self, teams: int, users: int) -> list[tuple[Team, Any]]:
+        user_model = get_user_model()
+        team_rows = [
+            Team.objects.get_or_create(name=TEAM_NAME.format(i + 1))[0] for i in range(teams)
+        ]
+        unusable = make_password(None)
+        members = []
+        for i in range(users):
+            team = team_rows[i % teams]
+            user, created = user_model.objects.get_or_create(
+                username=USERNAME.format(i + 1), defaults={"password": unusable}
+            )
+            if created:
+                role = Membership.Role.OWNER if i < teams else Membership.Role.MEMBER
+                Membership.objects.create(user=user, team=team, role=role)
+            members.append((user.membership.team, user))
+        return members
+
+    def _media(self) -> list[dict]:
+        """Three short songs (two sung, one instrumental) and a cover, rendered once."""
+        folder = Path(settings.MEDIA_ROOT) / MEDIA_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        image = folder / "cover.jpg"
+        if not image.exists():
+            image.write_bytes(render_image("seed library cover", 256, 256))
+        songs = []
+        for i, instrumental in enumerate((False, False, True)):
+            wav, m4a = folder / f"song-{i}.wav", folder / f"song-{i}.m4a"
+            if not (wav.exists() and m4a.exists()):
+                song = render_song(f"seed song {i}, 100 bpm", lyrics=None,
+                                   instrumental=instrumental, seed=i)  # fmt: skip
+                write_wav(song, wav)
+                write_m4a(song, m4a)
+            songs.append({
+                "wav": f"{MEDIA_DIR}/{wav.name}",
+                "audio": f"{MEDIA_DIR}/{m4a.name}",
+                "image": f"{MEDIA_DIR}/{image.name}",
+                "peaks": waveform_peaks(wav),
+                "instrumental": instrumental,
+            })  # fmt: skip
+        return songs
+
+    def _batch(self, rng, members, media, finished: list[datetime], clips_per: int) -> None:
+        rows = []
+        for when in finished:
+            team, author = rng.choice(members)
+            instrumental = rng.random() < 0.2
+            given = "" if instrumental or rng.random() < 0.6 else lyrics(rng)
+            started = when - timedelta(seconds=rng.uniform(20, 90))
+            rows.append(Generation(
+                team=team, author=author, prompt=prompt(rng), lyrics=given,
+                instrumental=instrumental, status=Generation.Status.COMPLETED,
+                jobid=f"seed-{uuid.uuid4().hex}", account_email="seed@example.com",
+                submit_started=started, accepted=started, upstream_completed=when,
+                finished=when, created=started,
+            ))  # fmt: skip
+        Generation.objects.bulk_create(rows)
+        clips = []
+        for generation, when in zip(rows, finished, strict=True):
+            picked = rng.randrange(clips_per) if rng.random() < 0.08 else None
+            for index in range(clips_per):
+                song = next(m for m in media if m["instrumental"] == generation.instrumental)
+                if not generation.instrumental and index:
+                    song = media[1]
+                duration = round(rng.uniform(95, 240), 2)
+                if generation.instrumental:
+                    text, pairs = "[Instrumental]", None
+                else:
+                    text = generation.lyrics or lyrics(rng)
+                    pairs = timing(text, duration, rng)
+                clips.append(Clip(
+                    generation=generation, slot="AB"[index], clip_id=uuid.uuid4().hex,
+                    title=title(rng), duration_s=duration, lyrics=text, lyrics_timing=pairs,
+                    seed=rng.randrange(2**31), audio=song["audio"], wav=song["wav"],
+                    image=song["image"], peaks=song["peaks"], is_pick=index == picked,
+                    created=when,
+                ))  # fmt: skip
+        Clip.objects.bulk_create(clips)

@@ -1,0 +1,53 @@
+"""The library's SQL query count is the same for a small and a large library (counts, not times)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from studio.ops.management.commands.seed_library import USERNAME
+from studio.songs.models import Generation
+
+PAGES = ["/", "/?q={word}", "/?kind=vocal&who=mine", "/?picks=on", "/?page=2", "/?page=2&q={word}"]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def seed(generations: int) -> None:
+    # One user per team: "mine" is then the whole team, so every page below lists songs.
+    call_command("seed_library", generations=generations, users=2, teams=2, stdout=io.StringIO())
+
+
+def queries(client, url: str) -> tuple[int, int]:
+    """(queries, songs listed) of a page, asked for a second time as a running server would."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), len(re.findall(r'id="generation-\d+"', response.content.decode()))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PAGES)
+def test_the_library_makes_as_many_queries_for_60_songs_as_for_5(client, page):
+    seed(5)
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    # A word of the newest song's prompt: the search finds something in both libraries.
+    newest = Generation.objects.filter(team=user.membership.team).latest("created")
+    url = page.format(word=newest.prompt.split()[0])
+    newest.clips.filter(slot="A").update(is_pick=True)
+    client.force_login(user)
+    small, listed_small = queries(client, url)
+    seed(55)
+    large, listed_large = queries(client, url)
+    assert listed_small >= 1 and listed_large >= listed_small
+    assert large == small
