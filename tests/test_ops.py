@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from studio.ops import health
 from studio.ops.security import CONTENT_SECURITY_POLICY
+from studio.songs import services
 from studio.songs.models import Clip, Generation
 from studio.teams.models import Team
 
@@ -111,3 +112,19 @@ def test_backup_and_restore_round_trip_a_library(tmp_path, settings, owner, team
     with restored.wav.open("rb") as handle:
         assert handle.read() == b"RIFF-not-really-but-bytes"
     assert "Restored the backup made" in out.getvalue()
+
+
+@pytest.mark.usefixtures("sync_tasks")
+@pytest.mark.django_db(transaction=True)
+def test_upstream_down_pages_load_and_the_queue_says_it_will_retry(
+    owner_client, team, owner, settings
+):
+    settings.FLOWMUSIC_API_URL = "http://127.0.0.1:9/v1/flowmusic"  # nothing listens there
+    settings.FLOWMUSIC_API_TOKEN = "tok"
+    generation = services.create_generation(team=team, author=owner, prompt="rain, 70 bpm")
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.QUEUED
+    assert generation.error_message.startswith("Upstream unreachable, will retry.")
+    for path in ("/", "/compose/", "/queue/", "/settings/", "/team/"):
+        assert owner_client.get(path).status_code == 200, path
+    assert "Upstream unreachable, will retry." in owner_client.get("/queue/").content.decode()
