@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient
 from studio.songs import services, tasks, tracking
-from studio.songs.models import Clip, Generation
+from studio.songs.models import Clip, Generation, Lease
 from tests.pipeline import S, accepted_refs, drive, settled, song
 
 pytestmark = pytest.mark.usefixtures("pipeline")
@@ -194,3 +194,14 @@ def test_a_job_unknown_upstream_after_its_retention_fails_as_expired(team, owner
     drive(settled)
     generation.refresh_from_db()
     assert generation.status == S.FAILED and "Expired upstream" in generation.error_message
+
+
+def test_only_one_reconciler_loops_and_a_dead_ones_lease_runs_out(simulator):
+    assert tasks._take_lease("reconciler", "worker-1", tasks.LEASE)
+    assert not tasks._take_lease("reconciler", "worker-2", tasks.LEASE)
+    # worker-1 dies without releasing: its short lease expires and another takes over.
+    Lease.objects.filter(name="reconciler").update(expires=timezone.now())
+    assert tasks._take_lease("reconciler", "worker-2", tasks.LEASE)
+    assert not tasks._renew_lease("reconciler", "worker-1", tasks.LEASE)
+    tasks.reconcile(seconds=0.2)  # worker-3 sees the lease held and returns at once
+    assert Lease.objects.get(name="reconciler").holder == "worker-2"

@@ -24,7 +24,8 @@ S = Generation.Status
 
 RECONCILE_SECONDS = 50  # one scheduled run loops this long; the schedule fires every minute
 TICK = 0.5
-HEARTBEAT_EVERY = 10.0
+HEARTBEAT_EVERY = 5.0
+LEASE = timedelta(seconds=20)
 
 
 def enqueue(name: str, *args) -> None:
@@ -76,7 +77,7 @@ def reconcile_once(client: FlowMusicClient) -> None:
 def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
     """The scheduled reconciler: loops for most of a minute, if no other worker is doing it."""
     holder = uuid.uuid4().hex
-    if not _take_lease("reconciler", holder, timedelta(seconds=seconds + 30)):
+    if not _take_lease("reconciler", holder, LEASE):
         return
     deadline = time.monotonic() + seconds
     next_beat = 0.0
@@ -84,6 +85,9 @@ def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
         with FlowMusicClient.from_settings() as client:
             while time.monotonic() < deadline:
                 if time.monotonic() >= next_beat:
+                    # A short lease, renewed as we go: a killed worker's expires quickly.
+                    if not _renew_lease("reconciler", holder, LEASE):
+                        return
                     health.beat()
                     next_beat = time.monotonic() + HEARTBEAT_EVERY
                 try:
@@ -93,6 +97,12 @@ def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
                 time.sleep(TICK)
     finally:
         Lease.objects.filter(name="reconciler", holder=holder).update(expires=timezone.now())
+
+
+def _renew_lease(name: str, holder: str, duration: timedelta) -> bool:
+    return bool(
+        Lease.objects.filter(name=name, holder=holder).update(expires=timezone.now() + duration)
+    )
 
 
 @transaction.atomic
