@@ -153,6 +153,7 @@ class MediaStore:
         self._files: dict[str, StoredFile] = {}
         self._cache: dict[str, Any] = {}
         self._key_locks: dict[str, threading.Lock] = {}
+        self._epoch = 0
 
     def path_for(self, name: str) -> Path:
         return self.root / name
@@ -178,14 +179,18 @@ class MediaStore:
             with self._lock:
                 if key in self._cache:
                     return self._cache[key]
+                epoch = self._epoch
             value = compute()
             with self._lock:
-                self._cache[key] = value
+                # A clear() meanwhile deleted what compute() wrote: do not remember it.
+                if epoch == self._epoch:
+                    self._cache[key] = value
                 self._key_locks.pop(key, None)
             return value
 
     def clear(self) -> None:
         with self._lock:
+            self._epoch += 1
             self._files.clear()
             self._cache.clear()
             self._key_locks.clear()
