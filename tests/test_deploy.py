@@ -19,7 +19,7 @@ def test_check_deploy_prints_no_warnings(tmp_path):
         key: value
         for key, value in os.environ.items()
         if not key.startswith(
-            ("FLOWMUSIC_", "RSFLOWHUB_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+            ("FLOWMUSIC_", "RSFLOWHUB_", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_ALLOW")
         )
     }
     env.update(
