@@ -20,13 +20,11 @@ from .errors import (
     IMAGE_DECLINED_MESSAGE,
     ImageDeclined,
     ServerError,
+    bearer_client,
     call_upstream,
     parse_body,
 )
 from .types import Account, AccountJobs, Asset, Job, SongRequest
-
-USER_AGENT = "Studio/0.1"
-CONNECT_TIMEOUT = 5.0
 
 T = TypeVar("T")
 
@@ -55,12 +53,7 @@ class FlowMusicClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self._http = httpx.Client(
-            base_url=self.base_url + "/",
-            headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-            transport=transport,
-        )
+        self._http = bearer_client(self.base_url, token, timeout, transport)
 
     @classmethod
     def from_settings(cls) -> FlowMusicClient:

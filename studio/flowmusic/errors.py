@@ -316,3 +316,19 @@ def error_for_exception(
     return ConnectionFailed(
         f"The connection to {name} dropped before it answered{tail}", detail=detail, kind=maybe_sent
     )
+
+
+USER_AGENT = "Studio/0.1"
+CONNECT_TIMEOUT = 5.0
+
+
+def bearer_client(
+    base_url: str, secret: str, timeout: float, transport: httpx.BaseTransport | None
+) -> httpx.Client:
+    """The httpx client of an upstream: bearer auth, User-Agent, a timeout on every call."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/") + "/",
+        headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {secret}"},
+        timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
+        transport=transport,
+    )

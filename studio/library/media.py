@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Literal
 from urllib.parse import quote
 
 from django.conf import settings
@@ -19,8 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
-CHUNK = 64 * 1024
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+from studio.ranges import UNSATISFIABLE, iter_file, parse_range
 
 
 def _not_modified(request, etag: str, mtime: float) -> bool:
@@ -34,37 +31,6 @@ def _not_modified(request, etag: str, mtime: float) -> bool:
         except (TypeError, ValueError):
             return False
     return False
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int] | None | Literal[False]:
-    """(start, end) inclusive; None for no/ignored range; False when unsatisfiable."""
-    if not header:
-        return None
-    match = RANGE.match(header.strip())
-    if not match or not any(match.groups()):
-        return None  # multi-range or malformed: answer the whole file, as RFC 9110 allows
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        if length == 0:
-            return False
-        return max(size - length, 0), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        return False
-    return start, end
-
-
-def _stream(path: str, start: int, length: int):
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            chunk = handle.read(min(CHUNK, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
 
 
 def serve_file(
@@ -101,19 +67,19 @@ def serve_file(
         headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(relative)
         return HttpResponse(content_type=content_type, headers=headers)
 
-    byte_range = _byte_range(request.headers.get("Range"), stat.st_size)
+    byte_range = parse_range(request.headers.get("Range"), stat.st_size)
     if_range = request.headers.get("If-Range")
     if if_range and if_range != etag:
         byte_range = None
-    if byte_range is False:
+    if byte_range == UNSATISFIABLE:
         return HttpResponse(
             status=416, headers={"Content-Range": f"bytes */{stat.st_size}", **headers}
         )
-    if byte_range:
+    if isinstance(byte_range, tuple):
         start, end = byte_range
         length = end - start + 1
         response = StreamingHttpResponse(
-            _stream(path, start, length), status=206, content_type=content_type, headers=headers
+            iter_file(path, start, length), status=206, content_type=content_type, headers=headers
         )
         response["Content-Range"] = f"bytes {start}-{end}/{stat.st_size}"
         response["Content-Length"] = str(length)

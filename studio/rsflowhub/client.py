@@ -14,10 +14,8 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.flowmusic.errors import RSFLOWHUB, call_upstream, parse_body
+from studio.flowmusic.errors import RSFLOWHUB, bearer_client, call_upstream, parse_body
 
-USER_AGENT = "Studio/0.1"
-CONNECT_TIMEOUT = 5.0
 MIN_IMAGES = 1
 MAX_IMAGES = 4
 CREDITS_PER_IMAGE = 20
@@ -81,12 +79,7 @@ class RsflowhubClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
-        self._http = httpx.Client(
-            base_url=self.base_url + "/",
-            headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {api_key}"},
-            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-            transport=transport,
-        )
+        self._http = bearer_client(self.base_url, api_key, timeout, transport)
 
     @classmethod
     def from_settings(cls) -> RsflowhubClient:

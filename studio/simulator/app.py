@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from studio import ranges
 from studio.simulator import api, assets, media
 from studio.simulator.faults import DropConnection
 from studio.simulator.models import ApiError, LoggedRequest
@@ -57,8 +58,8 @@ def serve_media(state: SimulatorState, req: Request, prefix: str, kind: str, nam
     if stored is None or size < 0:
         raise ApiError(404, "Not found")
     headers = {"Accept-Ranges": "bytes", "Content-Type": stored.content_type}
-    wanted = media.parse_range(req.header("Range"), size)
-    if wanted == "unsatisfiable":
+    wanted = ranges.parse_range(req.header("Range"), size)
+    if wanted == ranges.UNSATISFIABLE:
         headers["Content-Range"] = f"bytes */{size}"
         return Response(416, [], {**headers, "Content-Length": "0"})
     status, start, end = (200, 0, size - 1) if wanted is None else (206, *wanted)
@@ -67,7 +68,7 @@ def serve_media(state: SimulatorState, req: Request, prefix: str, kind: str, nam
     headers["Content-Length"] = str(end - start + 1)
     head = req.method == "HEAD"
     return Response(
-        status, [] if head else media.iter_file(stored.path, start, end - start + 1), headers
+        status, [] if head else ranges.iter_file(stored.path, start, end - start + 1), headers
     )
 
 

@@ -6,12 +6,11 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,42 +75,6 @@ def verify(secret: bytes, kind: str, name: str, expires: str, sig: str) -> bool:
     if not expires.isdigit() or int(expires) < time.time():
         return False
     return hmac.compare_digest(sign(secret, kind, name, int(expires)), sig)
-
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
-    """``(start, end)`` inclusive, ``"unsatisfiable"``, or None to send the whole file.
-
-    A malformed or multi-range header is ignored, which RFC 9110 allows.
-    """
-    match = _RANGE.match((header or "").strip())
-    if not match or match.group(1) == match.group(2) == "":
-        return None
-    first, last = match.groups()
-    if first == "":  # suffix range: the last N bytes
-        length = int(last)
-        if length == 0 or size == 0:
-            return "unsatisfiable"
-        return max(0, size - length), size - 1
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or (last != "" and int(last) < start):
-        return "unsatisfiable"
-    return start, end
-
-
-def iter_file(path: Path, start: int, length: int) -> Iterator[bytes]:
-    """Stream ``length`` bytes of ``path`` from ``start`` in small chunks."""
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        while length > 0:
-            chunk = fh.read(min(CHUNK, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
 
 
 @dataclass(frozen=True)

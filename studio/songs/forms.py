@@ -52,13 +52,13 @@ class TextField(forms.CharField):
 
     def run_validators(self, value: Any) -> None:
         # Django's max_length counts code points; check UTF-16 units instead, once.
-        if isinstance(value, str) and self.max_length is not None:
-            if utf16_length(value) > self.max_length:
-                raise ValidationError(
-                    f"Keep this under {self.max_length:,} characters "
-                    f"(it has {utf16_length(value):,}; emoji count as 2).",
-                    code="max_length",
-                )
+        limit = self.max_length
+        if isinstance(value, str) and limit is not None and utf16_length(value) > limit:
+            raise ValidationError(
+                f"Keep this under {limit:,} characters "
+                f"(it has {utf16_length(value):,}; emoji count as 2).",
+                code="max_length",
+            )
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise ValidationError(
                 "This text contains invisible control characters (often pasted from another "
