@@ -18,13 +18,17 @@ from studio.songs.models import CoverArt, Generation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PROPERTY = hsettings(max_examples=40, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 CONTROL = st.sampled_from([chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32), 127]])
 # Text a person could type: letters, accents, CJK, emoji, line breaks (no control characters).
 TYPED = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), include_characters="\n\t"),
-    min_size=1, max_size=60,
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs"), include_characters="\n\t"
+    ),
+    min_size=1,
+    max_size=60,
 )
 
 
@@ -93,8 +97,10 @@ def _png(size=(64, 64), fmt="PNG") -> bytes:
 
 
 @PROPERTY
-@given(data=st.binary(min_size=1, max_size=4096), name=st.sampled_from(
-    ["cover.png", "cover.jpg", "art.webp", "x.PNG"]))
+@given(
+    data=st.binary(min_size=1, max_size=4096),
+    name=st.sampled_from(["cover.png", "cover.jpg", "art.webp", "x.PNG"]),
+)
 def test_bytes_that_are_not_an_image_are_refused_whatever_their_name(data, name):
     if data.startswith((b"\x89PNG", b"\xff\xd8", b"RIFF")):
         return  # could be a (damaged) real image: judged by the content checks below
@@ -115,8 +121,11 @@ def test_a_truncated_image_is_refused(cut):
     [
         (b"just some text, honestly", "cover.png", "not an image"),
         (_png()[:120], "truncated.png", "damaged or incomplete"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-         "evil.svg", "SVG images are not accepted"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "evil.svg",
+            "SVG images are not accepted",
+        ),
         (b"\xff\xd8\xff" + b"\x00" * (25 * 1024 * 1024), "big.jpg", "limit is 20 MB"),
     ],
 )
@@ -125,8 +134,9 @@ def test_lying_uploads_get_a_clear_error_and_nothing_is_stored(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     file = SimpleUploadedFile(name, content, content_type="image/png")
-    response = owner_client.post(reverse("image_upload"), {"image": file, "purpose": "cover"},
-                                 **HTMX)
+    response = owner_client.post(
+        reverse("image_upload"), {"image": file, "purpose": "cover"}, **HTMX
+    )
     html = response.content.decode()
     assert words in html, html[:400]
     assert not CoverArt.objects.exists()

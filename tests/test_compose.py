@@ -139,7 +139,11 @@ def test_a_song_is_submitted_with_the_picked_cover_as_ref_image_1(owner_client, 
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        ({"prompt": "x" * 10_001, "lyrics": "keep me"}, "prompt", "Keep this under 10,000 characters"),
+        (
+            {"prompt": "x" * 10_001, "lyrics": "keep me"},
+            "prompt",
+            "Keep this under 10,000 characters",
+        ),
         ({"prompt": "", "lyrics": "keep me"}, "prompt", "the prompt is required"),
         ({"prompt": "   ", "lyrics": "keep me"}, "prompt", "the prompt is required"),
         (
@@ -147,7 +151,11 @@ def test_a_song_is_submitted_with_the_picked_cover_as_ref_image_1(owner_client, 
             "lyrics",
             "Instrumental songs have no lyrics: clear the lyrics or untick Instrumental.",
         ),
-        ({"prompt": "rock", "lyrics": "keep me" * 1500}, "lyrics", "Keep this under 10,000 characters"),
+        (
+            {"prompt": "rock", "lyrics": "keep me" * 1500},
+            "lyrics",
+            "Keep this under 10,000 characters",
+        ),
         (
             {"prompt": "rock", "lyrics": "keep me", "account": "mallory@example.com"},
             "account",

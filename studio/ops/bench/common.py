@@ -49,7 +49,11 @@ def child_env(**extra: str | None) -> dict[str, str]:
 def process(args: list[str], env: dict[str, str], ready_url: str | None = None):
     """Run a child (e.g. gunicorn, qcluster) for the duration of a `with` block."""
     child = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -75,9 +79,22 @@ def process(args: list[str], env: dict[str, str], ready_url: str | None = None):
 
 def gunicorn(port: int, env: dict[str, str], workers: int = 1, threads: int = 8):
     return process(
-        [sys.executable, "-m", "gunicorn", "studio.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-        env, ready_url=f"http://127.0.0.1:{port}/healthz",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "studio.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        env,
+        ready_url=f"http://127.0.0.1:{port}/healthz",
     )
 
 

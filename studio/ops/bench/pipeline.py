@@ -74,8 +74,12 @@ def run_once(server: SimulatorServer, mode: str) -> None:
     figure(f"{prefix}.post_music_accepted", len(accepted), "requests", f"{SONGS}")
     figure(f"{prefix}.post_music_sent", len(posts), "requests", "429s retried, never a duplicate")
     figure(f"{prefix}.duplicate_submissions", len(refs) - len(set(refs)), "songs", "0")
-    figure(f"{prefix}.max_running_per_account", max(server.state.max_running.values()),
-           "jobs", f"<= maxJobs {MAX_JOBS}")
+    figure(
+        f"{prefix}.max_running_per_account",
+        max(server.state.max_running.values()),
+        "jobs",
+        f"<= maxJobs {MAX_JOBS}",
+    )
     target = "<= 1 s" if mode == "webhook" else "<= one poll interval (5 s)"
     figure(f"{prefix}.completion_to_completed_p50", percentile(latencies, 50), "s", target)
     figure(f"{prefix}.completion_to_completed_p95", percentile(latencies, 95), "s", target)

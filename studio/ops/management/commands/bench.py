@@ -29,14 +29,17 @@ def _bench_database(url: str | None) -> tuple[str | None, Callable[[], None]]:
     admin = urlunsplit(parts._replace(path="/postgres"))
 
     def execute(sql: str) -> None:
-        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1),
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            admin.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as conn:
             conn.execute(sql)
 
     execute("DROP DATABASE IF EXISTS studio_bench WITH (FORCE)")
     execute("CREATE DATABASE studio_bench")
-    return (urlunsplit(parts._replace(path="/studio_bench")),
-            lambda: execute("DROP DATABASE IF EXISTS studio_bench WITH (FORCE)"))
+    return (
+        urlunsplit(parts._replace(path="/studio_bench")),
+        lambda: execute("DROP DATABASE IF EXISTS studio_bench WITH (FORCE)"),
+    )
 
 
 class Command(BaseCommand):
@@ -56,10 +59,15 @@ class Command(BaseCommand):
                 if database_url:
                     env["DATABASE_URL"] = database_url
                 run = [sys.executable, "manage.py"]
-                subprocess.run([*run, "migrate", "--verbosity", "0"], check=True, env=env,
-                               cwd=settings.BASE_DIR)
+                subprocess.run(
+                    [*run, "migrate", "--verbosity", "0"],
+                    check=True,
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                )
                 for section in sections:
-                    subprocess.run([*run, "bench_section", section], check=True, env=env,
-                                   cwd=settings.BASE_DIR)
+                    subprocess.run(
+                        [*run, "bench_section", section], check=True, env=env, cwd=settings.BASE_DIR
+                    )
         finally:
             drop()
