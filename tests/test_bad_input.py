@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,6 +92,21 @@ def test_an_emoji_counts_as_two_like_the_page_counter(owner_client, simulator):
     assert post_song(owner_client, "🎵" * 5_000).status_code == 302
 
 
+def _bomb() -> bytes:
+    """A tiny PNG that claims 40,000 × 40,000 pixels: zeros compress to almost nothing, and
+    decoded it would need 4.8 GB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * (1 + 40_000 * 3) * 8)  # a few rows are enough to claim it
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
 def _png(size=(64, 64), fmt="PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 80, 40)).save(buffer, fmt)
@@ -127,6 +144,7 @@ def test_a_truncated_image_is_refused(cut):
             "SVG images are not accepted",
         ),
         (b"\xff\xd8\xff" + b"\x00" * (25 * 1024 * 1024), "big.jpg", "limit is 20 MB"),
+        (_bomb(), "bomb.png", "too many pixels"),
     ],
 )
 def test_lying_uploads_get_a_clear_error_and_nothing_is_stored(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from studio.songs.models import Clip, CoverArt, CoverArtJob, Generation
 from studio.teams.models import Invitation
+from tests.pipeline import drive, settled, song
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,29 @@ def test_random_and_old_webhook_tokens_are_404(client, theirs):
     Generation.objects.filter(pk=generation.pk).update(finished=timezone.now() - timedelta(days=2))
     url = f"/hooks/flowmusic/{generation.webhook_token}/"
     assert client.post(url, "{}", content_type="application/json").status_code == 404
+
+
+@pytest.mark.usefixtures("pipeline")
+def test_a_forged_webhook_body_changes_nothing(client, team, owner, simulator):
+    simulator.state.latency = 1.5
+    generation = song(team, owner)
+    generation.refresh_from_db()
+    forged = {
+        "jobid": "job:00000000-evil-user:1-mallory@example.com-bot:flowmusic",
+        "status": "completed",
+        "replyRef": str(generation.pk),
+        "clips": [{"clip": "evil", "title": "Pwned", "audio_url": "http://evil.example/a.m4a",
+                   "wav_url": "http://evil.example/a.wav", "image_url": None}],
+    }  # fmt: skip
+    url = f"/hooks/flowmusic/{generation.webhook_token}/"
+    response = client.post(url, forged, content_type="application/json")
+    assert response.status_code == 200
+    generation.refresh_from_db()
+    # The app looked at its own job (still pending), not at what the body claimed.
+    assert generation.status == Generation.Status.RUNNING and not generation.clips.exists()
+    looked = [r.path for r in simulator.state.requests if r.route == "GET /jobs/{jobid}"]
+    assert looked and all("evil" not in path for path in looked)
+    drive(settled)
+    clips = Clip.objects.filter(generation=generation)
+    assert clips.count() == 2 and not clips.filter(title="Pwned").exists()
+    assert all("evil.example" not in c.wav_url + c.audio_url for c in clips)
