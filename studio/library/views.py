@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
@@ -28,9 +30,14 @@ CLIP_FILES = {
     "m4a": ("audio", ".m4a", "audio/mp4"),
     "image": ("image", ".jpg", "image/jpeg"),
 }
-# Large fields the page never shows: the upstream's job record and our request body.
-GENERATION_UNUSED = ("result", "request", "extra_image_ids", "reference_audio_ids")
+# Large fields the page never shows: the upstream's job record, our request body, and the
+# lyrics as asked for (each clip's own lyrics are shown).
+GENERATION_UNUSED = ("result", "request", "extra_image_ids", "reference_audio_ids", "lyrics")
 CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
+# Only needed to render a clip's player and lyrics, which are then cached (clip_media).
+CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
+MEDIA_CACHE_PREFIX = "library:clip-media:v1"  # a new version when the markup changes
+MEDIA_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def clip_for_user(user, pk: int) -> Clip:
@@ -61,13 +68,10 @@ def clip_name(clip: Clip) -> str:
 
 @dataclass
 class ClipView:
-    """A clip with what its player needs, computed once per page."""
-
     clip: Clip
-    lyrics: SafeString  # rendered here: a template loop over every line is the page's slowest part
-    peaks: str  # comma-separated integers 0..100: compact enough for a data attribute
+    player: SafeString  # the player with its waveform and the lyrics
+    downloads: SafeString  # the download links
     duration: str
-    has_lrc: bool
 
 
 @dataclass
@@ -111,21 +115,52 @@ def peaks_attribute(peaks: list | None) -> str:
     return ",".join(map(str, np.rint(np.clip(values, 0, 1) * 100).astype(int).tolist()))
 
 
-def clip_view(clip: Clip) -> ClipView:
+def render_clip_media(clip: Clip) -> tuple[str, str]:
+    """A clip's player (waveform, lyrics) and its download links, as HTML."""
     lines = lyric_lines(clip.lyrics, clip.lyrics_timing)
     if not any(line.kind == "sung" for line in lines):
         lines = []  # e.g. just "[Instrumental]": nothing to sing along to
-    return ClipView(
-        clip=clip,
-        lyrics=lyrics_html(lines),
-        peaks=peaks_attribute(clip.peaks),
-        duration=duration_text(clip.duration_s),
-        has_lrc=any(line.timed for line in lines),
+    context = {
+        "clip": clip,
+        "m4a_url": reverse("clip_file", args=[clip.pk, "m4a"]),
+        "lyrics": lyrics_html(lines),
+        "peaks": peaks_attribute(clip.peaks),
+        "duration": duration_text(clip.duration_s),
+        "has_lrc": any(line.timed for line in lines),
+    }
+    return (
+        render_to_string("library/partials/clip_player.html", context),
+        render_to_string("library/partials/clip_downloads.html", context),
     )
 
 
-def generation_view(generation: Generation) -> GenerationView:
-    clips = [clip_view(clip) for clip in generation.clips.all()]
+def clip_media(clips: list[Clip]) -> dict[int, tuple[str, str]]:
+    """Each clip's media HTML by pk: cached, else rendered, with one query for all the others.
+
+    It depends only on what the upstream returned for that clip id, which never changes, and
+    its columns (lyrics, timing, 800-point waveform) are the slowest part of the page to load
+    and render. So a page makes one more query only while some of its clips are not cached.
+    """
+    keys = {clip.pk: f"{MEDIA_CACHE_PREFIX}:{clip.pk}:{clip.clip_id}" for clip in clips}
+    found = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    if missing:
+        rendered = {
+            keys[clip.pk]: render_clip_media(clip)
+            for clip in Clip.objects.filter(pk__in=missing).defer(*CLIP_UNUSED)
+        }
+        cache.set_many(rendered, MEDIA_CACHE_SECONDS)
+        found.update(rendered)
+    return {pk: found[key] for pk, key in keys.items()}
+
+
+def generation_view(generation: Generation, media: dict[int, tuple[str, str]]) -> GenerationView:
+    clips = []
+    for clip in generation.clips.all():
+        player, downloads = media[clip.pk]  # our templates' output, escaped there
+        clips.append(
+            ClipView(clip, mark_safe(player), mark_safe(downloads), duration_text(clip.duration_s))
+        )
     cover = generation.cover_art
     if cover is not None and cover.image:
         url = reverse("cover_image", args=[cover.pk])
@@ -136,8 +171,11 @@ def generation_view(generation: Generation) -> GenerationView:
 
 
 def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
-    """Completed generations with clips, newest first; a fixed number of queries per page."""
-    clips = Clip.objects.defer(*CLIP_UNUSED).order_by("slot")
+    """Completed generations with clips, newest first; a fixed number of queries per page.
+
+    The clips come without their media columns: see clip_media.
+    """
+    clips = Clip.objects.defer(*CLIP_UNUSED, *CLIP_MEDIA_FIELDS).order_by("slot")
     if filters["picks"]:
         clips = clips.filter(is_pick=True)
     generations = (
@@ -171,12 +209,14 @@ def library(request: HtmxHttpRequest):
     filters = form.filters()
     generations = library_generations(team, request.user, filters)
     page = Paginator(generations, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    media = clip_media([clip for generation in listed for clip in generation.clips.all()])
     filtered = bool(filters["q"] or filters["who"] or filters["kind"] or filters["picks"])
     context = {
         "form": form,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-        "items": [generation_view(g) for g in page.object_list],
+        "items": [generation_view(g, media) for g in listed],
         "filtered": filtered,
         "next_url": request.get_full_path(),
     }

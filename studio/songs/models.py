@@ -171,7 +171,13 @@ class Generation(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        indexes = [models.Index(fields=["team", "-created"], name="generation_team_created")]
+        indexes = [
+            models.Index(fields=["team", "-created"], name="generation_team_created"),
+            # The library: a team's completed songs, newest first (its count reads only this),
+            # and "mine only".
+            models.Index(fields=["team", "status", "-created", "-id"], name="generation_library"),
+            models.Index(fields=["author", "status", "-created", "-id"], name="generation_author"),
+        ]
 
     def __str__(self) -> str:
         return f"Generation {self.pk} ({self.status})"
@@ -209,6 +215,12 @@ class Clip(models.Model):
         ordering = ["generation", "slot"]
         constraints = [
             models.UniqueConstraint(fields=["generation", "slot"], name="one_clip_per_slot")
+        ]
+        indexes = [
+            # "Picks only": the few picked clips, without reading every clip row.
+            models.Index(
+                fields=["generation"], condition=models.Q(is_pick=True), name="clip_picks"
+            ),
         ]
 
     def __str__(self) -> str:

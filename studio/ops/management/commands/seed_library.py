@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from studio.simulator.render import render_image, render_song, write_m4a, write_wav
@@ -217,10 +217,22 @@ class Command(BaseCommand):
                     finished = [now - timedelta(seconds=age) for age in ages]
                     self._batch(rng, members, media, finished, clips_per)
                 done += size
+        self._refresh_statistics()
         self.stdout.write(
             f"Seeded {generations} generations with {generations * clips_per} clips "
             f"for {users} users in {teams} teams."
         )
+
+    def _refresh_statistics(self) -> None:
+        """PostgreSQL plans from statistics that a bulk load leaves stale: refresh them now, as
+        autovacuum would within a minute (VACUUM too, for index-only scans; not possible inside
+        a transaction, e.g. in tests)."""
+        if connection.vendor != "postgresql":
+            return
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        tables = ", ".join(model._meta.db_table for model in (Generation, Clip))
+        with connection.cursor() as cursor:
+            cursor.execute(f"{command} {tables}")
 
     def _members(self, teams: int, users: int) -> list[tuple[Team, Any]]:
         user_model = get_user_model()
