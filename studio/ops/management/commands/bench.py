@@ -46,9 +46,11 @@ class Command(BaseCommand):
     help = "Print the performance figures of DESIGN §7 (library, media, page weight, pipeline)."
 
     def add_arguments(self, parser):
-        parser.add_argument("sections", nargs="*", default=SECTIONS, choices=SECTIONS)
+        # No default= here: argparse would check the whole default list against the choices.
+        parser.add_argument("sections", nargs="*", choices=SECTIONS, help="default: all")
 
     def handle(self, *args, sections: list[str], **options):
+        sections = sections or SECTIONS
         database_url, drop = _bench_database(os.environ.get("DATABASE_URL"))
         engine = "postgresql" if database_url else "sqlite"
         print(f"# Studio benchmarks on {engine}", flush=True)
