@@ -89,5 +89,9 @@ def run() -> None:
     figure("library.home_cold_cache.p95", percentile(cold, 95), "ms")
     for name in PAGES:
         figure(f"library.{name}.queries_at_{SMALL}", small[name], "queries", "constant")
-        figure(f"library.{name}.queries_at_{LARGE}", large[name], "queries",
-               f"= {small[name]} (at {SMALL})")  # fmt: skip
+        figure(
+            f"library.{name}.queries_at_{LARGE}",
+            large[name],
+            "queries",
+            f"= {small[name]} (at {SMALL})",
+        )

@@ -131,28 +131,26 @@ def run() -> None:
         STUDIO_BENCH_WHITENOISE_ROOT=str(static_dir),
     )
     middle = size // 2
+    one_mb = {"Range": f"bytes={middle}-{middle + RANGE_LENGTH - 1}"}
     cases = {
         "full": ({}, 200, size),
-        "range_1mb": ({"Range": f"bytes={middle}-{middle + RANGE_LENGTH - 1}"}, 206,
-                      RANGE_LENGTH),
+        "range_1mb": (one_mb, 206, RANGE_LENGTH),
         "range_to_end": ({"Range": f"bytes={middle}-"}, 206, size - middle),
-    }  # fmt: skip
+    }
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with gunicorn(app_port, child_env()) as app, gunicorn(static_port, static_env) as static:
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
         servers = {
-            "app": (f"http://127.0.0.1:{app_port}/clips/{clip_pk}/wav", _worker_pid(app.pid),
-                    {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}),
-            "whitenoise": (f"http://127.0.0.1:{static_port}/big.wav",
-                           _worker_pid(static.pid), {}),
-        }  # fmt: skip
+            "app": (
+                f"http://127.0.0.1:{app_port}/clips/{clip_pk}/wav",
+                _worker_pid(app.pid),
+                cookie,
+            ),
+            "whitenoise": (f"http://127.0.0.1:{static_port}/big.wav", _worker_pid(static.pid), {}),
+        }
         exact_peak = all(_reset_peak(pid) for _, pid, _ in servers.values())
-        for (
-            url,
-            pid,
-            base,
-        ) in (
-            servers.values()
-        ):  # first requests load code: not measured (whitenoise refuses a 1-byte range)
+        # The first requests load code: not measured. (Whitenoise refuses a 1-byte range.)
+        for url, pid, base in servers.values():
             measure(url, pid, {**base, "Range": "bytes=0-1"}, 206, 2)
         for _ in range(REPEATS):
             for case, (headers, status, length) in cases.items():
@@ -168,8 +166,8 @@ def run() -> None:
             times[server] = statistics.median(t for t, _ in runs)
             peaks[server] = max(p for _, p in runs)
             figure(f"media.{case}.{server}.time", times[server], "s")
-            figure(f"media.{case}.{server}.peak_rss", peaks[server], f"KB{peak_note}",
-                   "flat, far below the 200 MB file")  # fmt: skip
+            target = "flat, far below the 200 MB file"
+            figure(f"media.{case}.{server}.peak_rss", peaks[server], f"KB{peak_note}", target)
         figure(f"media.{case}.time_ratio", times["app"] / times["whitenoise"], "app/whitenoise")
         # RSS moves in 4 KB pages: below one page the two are equal.
         ratio = max(peaks["app"], PAGE_KB) / max(peaks["whitenoise"], PAGE_KB)

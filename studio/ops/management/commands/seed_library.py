@@ -93,17 +93,24 @@ LINES = [
 def _line(rng: random.Random) -> str:
     adj, verb = rng.choice(ADJECTIVES), rng.choice(VERBS)
     text = rng.choice(LINES).format(
-        adj=adj, Adj=adj.capitalize(), noun=rng.choice(NOUNS), noun2=rng.choice(NOUNS),
-        verb=verb, place=rng.choice(PLACES),
-    )  # fmt: skip
+        adj=adj,
+        Adj=adj.capitalize(),
+        noun=rng.choice(NOUNS),
+        noun2=rng.choice(NOUNS),
+        verb=verb,
+        place=rng.choice(PLACES),
+    )
     return text[0].upper() + text[1:]
 
 
 def title(rng: random.Random) -> str:
     words = rng.choice(
-        [[rng.choice(ADJECTIVES), rng.choice(NOUNS)], ["the", rng.choice(NOUNS)],
-         [rng.choice(ADJECTIVES), rng.choice(NOUNS), rng.choice(NOUNS)]]
-    )  # fmt: skip
+        [
+            [rng.choice(ADJECTIVES), rng.choice(NOUNS)],
+            ["the", rng.choice(NOUNS)],
+            [rng.choice(ADJECTIVES), rng.choice(NOUNS), rng.choice(NOUNS)],
+        ]
+    )
     return " ".join(w.capitalize() for w in words)
 
 
@@ -263,17 +270,20 @@ class Command(BaseCommand):
         for i, instrumental in enumerate((False, False, True)):
             wav, m4a = folder / f"song-{i}.wav", folder / f"song-{i}.m4a"
             if not (wav.exists() and m4a.exists()):
-                song = render_song(f"seed song {i}, 100 bpm", lyrics=None,
-                                   instrumental=instrumental, seed=i)  # fmt: skip
+                song = render_song(
+                    f"seed song {i}, 100 bpm", lyrics=None, instrumental=instrumental, seed=i
+                )
                 write_wav(song, wav)
                 write_m4a(song, m4a)
-            songs.append({
-                "wav": f"{MEDIA_DIR}/{wav.name}",
-                "audio": f"{MEDIA_DIR}/{m4a.name}",
-                "image": f"{MEDIA_DIR}/{image.name}",
-                "peaks": waveform_peaks(wav),
-                "instrumental": instrumental,
-            })  # fmt: skip
+            songs.append(
+                {
+                    "wav": f"{MEDIA_DIR}/{wav.name}",
+                    "audio": f"{MEDIA_DIR}/{m4a.name}",
+                    "image": f"{MEDIA_DIR}/{image.name}",
+                    "peaks": waveform_peaks(wav),
+                    "instrumental": instrumental,
+                }
+            )
         return songs
 
     def _batch(self, rng, members, media, finished: list[datetime], clips_per: int) -> None:
@@ -283,13 +293,23 @@ class Command(BaseCommand):
             instrumental = rng.random() < 0.2
             given = "" if instrumental or rng.random() < 0.6 else lyrics(rng)
             started = when - timedelta(seconds=rng.uniform(20, 90))
-            rows.append(Generation(
-                team=team, author=author, prompt=prompt(rng), lyrics=given,
-                instrumental=instrumental, status=Generation.Status.COMPLETED,
-                jobid=f"seed-{uuid.uuid4().hex}", account_email="seed@example.com",
-                submit_started=started, accepted=started, upstream_completed=when,
-                finished=when, created=started,
-            ))  # fmt: skip
+            rows.append(
+                Generation(
+                    team=team,
+                    author=author,
+                    prompt=prompt(rng),
+                    lyrics=given,
+                    instrumental=instrumental,
+                    status=Generation.Status.COMPLETED,
+                    jobid=f"seed-{uuid.uuid4().hex}",
+                    account_email="seed@example.com",
+                    submit_started=started,
+                    accepted=started,
+                    upstream_completed=when,
+                    finished=when,
+                    created=started,
+                )
+            )
         Generation.objects.bulk_create(rows)
         clips = []
         for generation, when in zip(rows, finished, strict=True):
@@ -304,11 +324,22 @@ class Command(BaseCommand):
                 else:
                     text = generation.lyrics or lyrics(rng)
                     pairs = timing(text, duration, rng)
-                clips.append(Clip(
-                    generation=generation, slot="AB"[index], clip_id=uuid.uuid4().hex,
-                    title=title(rng), duration_s=duration, lyrics=text, lyrics_timing=pairs,
-                    seed=rng.randrange(2**31), audio=song["audio"], wav=song["wav"],
-                    image=song["image"], peaks=song["peaks"], is_pick=index == picked,
-                    created=when,
-                ))  # fmt: skip
+                clips.append(
+                    Clip(
+                        generation=generation,
+                        slot="AB"[index],
+                        clip_id=uuid.uuid4().hex,
+                        title=title(rng),
+                        duration_s=duration,
+                        lyrics=text,
+                        lyrics_timing=pairs,
+                        seed=rng.randrange(2**31),
+                        audio=song["audio"],
+                        wav=song["wav"],
+                        image=song["image"],
+                        peaks=song["peaks"],
+                        is_pick=index == picked,
+                        created=when,
+                    )
+                )
         Clip.objects.bulk_create(clips)
