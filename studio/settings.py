@@ -183,7 +183,9 @@ SESSION_COOKIE_HTTPONLY = True
 # Background tasks (django-q2): Redis when configured, else the database as broker.
 Q_CLUSTER: dict = {
     "name": "studio",
-    "workers": 2,
+    # Tasks mostly wait on the network (uploads, polls, downloads), and one worker runs the
+    # reconciler loop: more workers than cores.
+    "workers": 4,
     "timeout": 600,
     "retry": 660,
     "max_attempts": 1,
@@ -196,7 +198,7 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.5
+    Q_CLUSTER["poll"] = 0.2
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from studio.flowmusic import FlowMusicClient
@@ -22,7 +23,7 @@ from studio.songs.models import Generation, Lease
 log = logging.getLogger(__name__)
 S = Generation.Status
 
-RECONCILE_SECONDS = 50  # one scheduled run loops this long; the schedule fires every minute
+RECONCILE_SECONDS = 50  # one run loops this long, then hands over to the next
 TICK = 0.5
 HEARTBEAT_EVERY = 5.0
 LEASE = timedelta(seconds=20)
@@ -75,7 +76,9 @@ def reconcile_once(client: FlowMusicClient) -> None:
 
 
 def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
-    """The scheduled reconciler: loops for most of a minute, if no other worker is doing it."""
+    """The reconciler loop, if no other worker runs it. Each run hands over to a fresh task
+    when it ends, so polling never pauses; the one-minute schedule only restarts the chain
+    after a worker died (its lease then runs out within seconds)."""
     holder = uuid.uuid4().hex
     if not _take_lease("reconciler", holder, LEASE):
         return
@@ -97,6 +100,8 @@ def reconcile(seconds: float = RECONCILE_SECONDS) -> None:
                 time.sleep(TICK)
     finally:
         Lease.objects.filter(name="reconciler", holder=holder).update(expires=timezone.now())
+    if not Conf.SYNC:  # in tests tasks run inline: no endless chain
+        enqueue("reconcile")
 
 
 def _renew_lease(name: str, holder: str, duration: timedelta) -> bool:
