@@ -272,7 +272,7 @@ def test_each_song_shows_cover_prompt_author_settings_link_and_its_two_players(
     assert ">Use these settings again<" in page
     assert f'href="/generations/{generation.pk}/zip"' in page
     for clip in (clip_a, clip_b):
-        assert f'<audio preload="metadata" controls src="/clips/{clip.pk}/m4a"' in page
+        assert f'<audio preload="none" controls src="/clips/{clip.pk}/m4a"' in page
         assert f'href="/clips/{clip.pk}/wav?download"' in page
         assert f'href="/clips/{clip.pk}/lrc"' in page
         assert f'value="{clip.title}"' in page

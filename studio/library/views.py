@@ -36,7 +36,7 @@ GENERATION_UNUSED = ("result", "request", "extra_image_ids", "reference_audio_id
 CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
 # Only needed to render a clip's player and lyrics, which are then cached (clip_media).
 CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
-MEDIA_CACHE_PREFIX = "library:clip-media:v1"  # a new version when the markup changes
+MEDIA_CACHE_PREFIX = "library:clip-media:v2"  # a new version when the markup changes
 MEDIA_CACHE_SECONDS = 7 * 24 * 3600
 
 
