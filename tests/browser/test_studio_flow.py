@@ -112,6 +112,18 @@ def test_first_song_from_an_empty_instance(page: Page, studio, simulator):
     )
     expect(last_line).to_have_class(re.compile(r"\bcurrent\b"))
 
+    # Keyboard: Space on the focused clip B plays it, and only one clip plays at a time.
+    clip_b = page.locator("section.clip[data-slot=B]").first
+    clip_b.locator("[data-player]").focus()
+    page.keyboard.press("Space")
+    audio_b = clip_b.locator("audio[data-audio]")
+    page.wait_for_function(
+        "el => !el.paused && el.currentTime > 0.2", arg=audio_b.element_handle(), timeout=15_000
+    )
+    assert audio.evaluate("el => el.paused")
+    page.keyboard.press("Space")
+    page.wait_for_function("el => el.paused", arg=audio_b.element_handle(), timeout=5_000)
+
     # Download WAV: the bytes the simulator served.
     with page.expect_download() as info:
         clip.get_by_role("link", name="Download WAV").click()
