@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,11 +10,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from PIL import Image
 
 from studio.songs import uploads
 from studio.songs.forms import PROMPT_MAX, utf16_length
 from studio.songs.models import CoverArt, Generation
+from tests.upstream_samples import png_bytes, png_header_only
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -92,27 +90,6 @@ def test_an_emoji_counts_as_two_like_the_page_counter(owner_client, simulator):
     assert post_song(owner_client, "🎵" * 5_000).status_code == 302
 
 
-def _bomb() -> bytes:
-    """A tiny PNG that claims 40,000 × 40,000 pixels: zeros compress to almost nothing, and
-    decoded it would need 4.8 GB."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
-    rows = zlib.compress(b"\x00" * (1 + 40_000 * 3) * 8)  # a few rows are enough to claim it
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
-    )
-
-
-def _png(size=(64, 64), fmt="PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(buffer, fmt)
-    return buffer.getvalue()
-
-
 @PROPERTY
 @given(
     data=st.binary(min_size=1, max_size=4096),
@@ -128,7 +105,7 @@ def test_bytes_that_are_not_an_image_are_refused_whatever_their_name(data, name)
 @PROPERTY
 @given(cut=st.integers(min_value=8, max_value=400))
 def test_a_truncated_image_is_refused(cut):
-    whole = _png((200, 200))
+    whole = png_bytes((200, 200))
     with pytest.raises(uploads.Rejected):
         uploads.check_image(io.BytesIO(whole[: min(cut, len(whole) - 20)]))
 
@@ -137,14 +114,14 @@ def test_a_truncated_image_is_refused(cut):
     ("content", "name", "words"),
     [
         (b"just some text, honestly", "cover.png", "not an image"),
-        (_png()[:120], "truncated.png", "damaged or incomplete"),
+        (png_bytes((200, 200))[:-40], "truncated.png", "damaged or incomplete"),
         (
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
             "evil.svg",
             "SVG images are not accepted",
         ),
         (b"\xff\xd8\xff" + b"\x00" * (25 * 1024 * 1024), "big.jpg", "limit is 20 MB"),
-        (_bomb(), "bomb.png", "too many pixels"),
+        (png_header_only(40_000, 40_000), "bomb.png", "too many pixels"),
     ],
 )
 def test_lying_uploads_get_a_clear_error_and_nothing_is_stored(

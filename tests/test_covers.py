@@ -3,10 +3,6 @@ checked by content, reference audio; against the simulator over HTTP."""
 
 from __future__ import annotations
 
-import io
-import struct
-import wave
-import zlib
 from pathlib import Path
 
 import pytest
@@ -17,6 +13,7 @@ from PIL import Image
 from studio.flowmusic.errors import IMAGE_DECLINED_MESSAGE
 from studio.songs import covers, uploads
 from studio.songs.models import AccountAsset, CoverArt, CoverArtJob, ReferenceAudio
+from tests.upstream_samples import png_bytes, png_header_only, wav_bytes
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -24,34 +21,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def png_bytes(size: tuple[int, int] = (64, 48), fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 40, 90)).save(out, format=fmt)
-    return out.getvalue()
-
-
-def wav_bytes(seconds: float = 0.2, rate: int = 8000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\x00\x01" * int(seconds * rate))
-    return out.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A valid PNG header claiming huge dimensions, with almost no pixel data: a bomb."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def stored_files(settings) -> list[Path]:

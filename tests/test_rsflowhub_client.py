@@ -135,4 +135,4 @@ def test_from_settings(simulator, settings):
         RsflowhubClient.from_settings()
     settings.FLOWMUSIC_SIMULATED = True
     with RsflowhubClient.from_settings() as hub:
-        assert hub._api_key == settings.SIMULATOR_TOKEN
+        assert hub._secret == settings.SIMULATOR_TOKEN

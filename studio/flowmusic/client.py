@@ -7,7 +7,6 @@ the error's `kind` (see errors.py). POST /music in particular must reach the ups
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
@@ -18,9 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .errors import (
     FLOWMUSIC,
     IMAGE_DECLINED_MESSAGE,
+    BearerClient,
     ImageDeclined,
     ServerError,
-    bearer_client,
     call_upstream,
     parse_body,
 )
@@ -40,7 +39,7 @@ def _keyed(parse: Callable[[dict[str, Any], str], T]) -> Callable[[Any], dict[st
     return parse_all
 
 
-class FlowMusicClient:
+class FlowMusicClient(BearerClient):
     """A synchronous client; one instance holds one connection pool, so reuse and close it."""
 
     def __init__(
@@ -51,9 +50,7 @@ class FlowMusicClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-        self._http = bearer_client(self.base_url, token, timeout, transport)
+        super().__init__(base_url, token, timeout, transport)
 
     @classmethod
     def from_settings(cls) -> FlowMusicClient:
@@ -62,23 +59,6 @@ class FlowMusicClient:
         if not settings.FLOWMUSIC_API_URL:
             raise ImproperlyConfigured("FLOWMUSIC_API_URL is empty.")
         return cls(settings.FLOWMUSIC_API_URL, token)
-
-    def __repr__(self) -> str:
-        return f"FlowMusicClient(base_url={self.base_url!r})"
-
-    def __enter__(self) -> FlowMusicClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def _request(
         self,
@@ -96,7 +76,7 @@ class FlowMusicClient:
             method, path, json=json, content=content, params=params, headers=headers
         )
         return call_upstream(
-            self._http, request, service=FLOWMUSIC, idempotent=idempotent, secret=self._token
+            self._http, request, service=FLOWMUSIC, idempotent=idempotent, secret=self._secret
         )
 
     def _parse(self, response: httpx.Response, parse: Callable[[Any], T], idempotent: bool) -> T:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -322,13 +322,30 @@ USER_AGENT = "Studio/0.1"
 CONNECT_TIMEOUT = 5.0
 
 
-def bearer_client(
-    base_url: str, secret: str, timeout: float, transport: httpx.BaseTransport | None
-) -> httpx.Client:
-    """The httpx client of an upstream: bearer auth, User-Agent, a timeout on every call."""
-    return httpx.Client(
-        base_url=base_url.rstrip("/") + "/",
-        headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {secret}"},
-        timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-        transport=transport,
-    )
+class BearerClient:
+    """What both upstream clients share: one pooled httpx client with bearer auth, a
+    User-Agent and timeouts; a repr without the secret; use as a context manager."""
+
+    def __init__(
+        self, base_url: str, secret: str, timeout: float, transport: httpx.BaseTransport | None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._secret = secret
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {secret}"},
+            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()

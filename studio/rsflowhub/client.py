@@ -7,14 +7,13 @@ Flow Music's POST /files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.flowmusic.errors import RSFLOWHUB, bearer_client, call_upstream, parse_body
+from studio.flowmusic.errors import RSFLOWHUB, BearerClient, call_upstream, parse_body
 
 MIN_IMAGES = 1
 MAX_IMAGES = 4
@@ -66,7 +65,7 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class RsflowhubClient:
+class RsflowhubClient(BearerClient):
     """A synchronous client for POST /ai/image-generation."""
 
     def __init__(
@@ -77,9 +76,7 @@ class RsflowhubClient:
         timeout: float = 120.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._api_key = api_key
-        self._http = bearer_client(self.base_url, api_key, timeout, transport)
+        super().__init__(base_url, api_key, timeout, transport)
 
     @classmethod
     def from_settings(cls) -> RsflowhubClient:
@@ -95,28 +92,11 @@ class RsflowhubClient:
 
     estimate_credits = staticmethod(estimate_credits)
 
-    def __repr__(self) -> str:
-        return f"RsflowhubClient(base_url={self.base_url!r})"
-
-    def __enter__(self) -> RsflowhubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
     def _request(self, method: str, path: str, *, idempotent: bool, json: Any) -> httpx.Response:
         """The one way out to rsflowhub: auth, timeouts and error mapping happen here."""
         request = self._http.build_request(method, path, json=json)
         return call_upstream(
-            self._http, request, service=RSFLOWHUB, idempotent=idempotent, secret=self._api_key
+            self._http, request, service=RSFLOWHUB, idempotent=idempotent, secret=self._secret
         )
 
     def generate_images(
