@@ -21,6 +21,7 @@ from PIL import Image
 
 from studio.library.views import peaks_attribute
 from studio.simulator.render import RenderedSong, write_m4a
+from studio.songs import search
 from studio.songs.models import Clip, CoverArt, Generation
 
 LYRICS = "[Verse]\nMorning sun on the water\nWe run like a river\n\n[Chorus]\nHold on, hold on\n"
@@ -114,6 +115,7 @@ def make_song(
             clip.audio.save(f"{slot}.m4a", ContentFile(m4a_bytes()), save=False)
             clip.image.save(f"{slot}.jpg", ContentFile(jpeg_bytes()), save=False)
         clip.save()
+    search.refresh(generation.pk)  # as the pipeline does when the clips arrive
     return generation
 
 
@@ -348,6 +350,8 @@ def test_renaming_a_take_with_htmx_returns_the_title_form(owner_client, team, ow
     assert 'value="Evening Moon"' in page and "Saved" in page
     clip.refresh_from_db()
     assert clip.title == "Evening Moon"
+    # The new title is searchable at once.
+    assert listed(owner_client.get("/?q=evening moon")) == [clip.generation_id]
 
 
 def test_renaming_without_javascript_redirects_back_to_the_clip(owner_client, team, owner):

@@ -34,6 +34,8 @@ def test_a_song_goes_from_queued_to_completed_with_its_files(team, owner, simula
         assert clip.wav.name.endswith(".wav") and clip.audio.name.endswith(".m4a")
         assert clip.image.name.endswith(".jpg")
         assert len(clip.peaks) == 800 and max(clip.peaks) == 1.0
+        assert clip.title.lower() in generation.search_text
+    assert "city lights" in generation.search_text  # the lyrics are searchable
     assert len(simulator.state.accepted_songs()) == 1
 
 

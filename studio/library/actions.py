@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from studio.library.forms import ClipTitleForm
 from studio.library.http import HtmxHttpRequest
 from studio.library.views import clip_for_user
+from studio.songs import search
 from studio.songs.models import Clip
 
 
@@ -35,6 +36,7 @@ def clip_title(request: HtmxHttpRequest, pk: int):
     if saved:
         clip.title = form.cleaned_data["title"]
         clip.save(update_fields=["title"])
+        search.refresh(clip.generation_id)
         if not request.htmx:
             return _back(request, clip)
     context = {

@@ -8,7 +8,7 @@ from html import escape
 import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -20,6 +20,7 @@ from studio.library.forms import LibraryFilterForm
 from studio.library.http import HtmxHttpRequest
 from studio.library.lrc import LyricLine, lyric_lines
 from studio.library.media import serve_file
+from studio.songs import search
 from studio.songs.models import Clip, CoverArt, Generation
 from studio.teams.access import team_for
 
@@ -32,7 +33,14 @@ CLIP_FILES = {
 }
 # Large fields the page never shows: the upstream's job record, our request body, and the
 # lyrics as asked for (each clip's own lyrics are shown).
-GENERATION_UNUSED = ("result", "request", "extra_image_ids", "reference_audio_ids", "lyrics")
+GENERATION_UNUSED = (
+    "result",
+    "request",
+    "extra_image_ids",
+    "reference_audio_ids",
+    "lyrics",
+    "search_text",
+)
 CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
 # Only needed to render a clip's player and lyrics, which are then cached (clip_media).
 CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
@@ -189,10 +197,7 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
     # Subqueries rather than joins: one row per generation, no DISTINCT needed. (Exists stops at
     # the first match; IN over a small set of picks is cheaper than Exists per generation.)
     if query := filters["q"]:
-        in_clips = Clip.objects.filter(generation=OuterRef("pk")).filter(
-            Q(title__icontains=query) | Q(lyrics__icontains=query)
-        )
-        generations = generations.filter(Q(prompt__icontains=query) | Exists(in_clips))
+        generations = generations.filter(search.matching(query))
     if filters["who"] == "mine":
         generations = generations.filter(author=user)
     if filters["kind"]:

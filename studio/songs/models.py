@@ -152,6 +152,8 @@ class Generation(models.Model):
     request = models.JSONField(default=dict, blank=True)  # the body sent to POST /music
     # The last job record read back from the upstream.
     result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Lowercased prompt, clip titles and lyrics, for the library search (songs/search.py).
+    search_text = models.TextField(blank=True, editable=False)
     retried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, Job, NotFound, UpstreamError
-from studio.songs import submit
+from studio.songs import search, submit
 from studio.songs.models import Clip, Generation
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def apply_job(generation: Generation, job: Job) -> str:
             )
             if moved:
                 _create_clips(generation, job)
+                search.refresh(generation.pk)
         return S.FETCHING if moved else Generation.objects.get(pk=generation.pk).status
     if job.status == "failed":
         error = job.error

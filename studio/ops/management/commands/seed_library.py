@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from studio.simulator.render import render_image, render_song, write_m4a, write_wav
+from studio.songs import search
 from studio.songs.ingest import waveform_peaks
 from studio.songs.models import Clip, Generation
 from studio.teams.models import Membership, Team
@@ -343,3 +344,11 @@ class Command(BaseCommand):
                     )
                 )
         Clip.objects.bulk_create(clips)
+        by_generation: dict[int, list[Clip]] = {}
+        for clip in clips:
+            by_generation.setdefault(clip.generation_id, []).append(clip)
+        for generation in rows:
+            generation.search_text = search.text_for(
+                generation.prompt, by_generation.get(generation.pk, [])
+            )
+        Generation.objects.bulk_update(rows, ["search_text"], batch_size=500)
