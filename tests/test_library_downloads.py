@@ -229,3 +229,19 @@ def test_a_simulated_song_plays_and_downloads_from_the_library(team, owner, clie
     assert lrc[0] == f"[ti:{clip.title}]"
     assert [line[10:] for line in lrc[1:]] == sung
     assert page.count("data-start=") >= len(sung)
+
+
+def test_behind_nginx_the_file_is_handed_over_with_x_accel_redirect(owner_client, clip, settings):
+    settings.MEDIA_X_ACCEL_PREFIX = "/protected-media/"
+    response = owner_client.get(f"/clips/{clip.pk}/wav?download")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == "/protected-media/" + clip.wav.name
+    assert response["Content-Type"] == "audio/wav"
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_x_accel_still_checks_the_team_first(client, outsider, clip, settings):
+    settings.MEDIA_X_ACCEL_PREFIX = "/protected-media/"
+    client.force_login(outsider)
+    response = client.get(f"/clips/{clip.pk}/wav")
+    assert response.status_code == 404 and "X-Accel-Redirect" not in response
