@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -87,8 +88,6 @@ def test_a_completed_job_without_clips_completes_empty(team, owner, simulator):
     generation = song(team, owner)
     generation.refresh_from_db()
     job = FlowMusicClient.from_settings().get_job(generation.jobid)
-    from dataclasses import replace
-
     tracking.apply_job(generation, replace(job, status="completed", clips=()))
     tasks.ingest(generation.pk)
     generation.refresh_from_db()

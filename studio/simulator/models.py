@@ -66,7 +66,7 @@ class SimJob:
     created: float
     ready_at: float  # when the job turns terminal
     request: dict[str, Any]
-    clips: list[tuple[str, str]]  # (clip asset id, file stem)
+    clips: list[str]  # clip asset ids (their media is shared per render, see media.py)
     seed: int
     error: dict[str, str] | None
     base_url: str  # scheme://host/prefix of the submitting request, for webhook media URLs

@@ -225,7 +225,7 @@ class SimulatorState:
                 created=now,
                 ready_at=now + max(0.0, float(self.latency)),
                 request=dict(request),
-                clips=[self._new_id(acct.email) for _ in range(takes)],
+                clips=[self._new_id(acct.email)[0] for _ in range(takes)],
                 seed=seed_from(f"{prompt}\n{request.get('lyrics') or ''}") % 2_000_000_000,
                 error=dict(MODERATION_ERROR) if FORBIDDEN.search(prompt) else None,
                 base_url=base_url,
@@ -314,7 +314,7 @@ class SimulatorState:
         return record
 
     def _clip_record(self, job: SimJob, slot: int, base_url: str, prefix: str) -> dict:
-        clip_id, _stem = job.clips[slot]
+        clip_id = job.clips[slot]
         seed = job.seed + slot
         lyrics = job.request.get("lyrics") or None
         instrumental = bool(job.request.get("instrumental"))

@@ -24,8 +24,8 @@ COPIED_FIELDS = (
 )
 
 
-class CannotCancel(Exception):
-    pass
+class NotAllowed(Exception):
+    """The action does not apply to the song in its current state (the message says why)."""
 
 
 def create_generation(**fields) -> Generation:
@@ -39,7 +39,7 @@ def create_generation(**fields) -> Generation:
 def retry(generation: Generation, author) -> Generation:
     """A fresh, deliberate submission with the same settings (the old row stays as it was)."""
     if generation.status not in (S.FAILED, S.UNKNOWN, S.CANCELED):
-        raise CannotCancel("Only failed, canceled or unknown songs can be retried.")
+        raise NotAllowed("Only failed, canceled or unknown songs can be retried.")
     fields = {name: getattr(generation, name) for name in COPIED_FIELDS}
     fields["author"] = author
     return create_generation(retried_from=generation, **fields)
@@ -53,14 +53,14 @@ def cancel(generation: Generation) -> str:
     ):
         return "Canceled. Nothing was sent to Flow Music, so no credits were spent."
     if generation.status != S.RUNNING or not generation.jobid:
-        raise CannotCancel("This song can no longer be canceled.")
+        raise NotAllowed("This song can no longer be canceled.")
     with FlowMusicClient.from_settings() as client:
         try:
             client.cancel_job(generation.jobid)
         except NotFound:
             pass
         except UpstreamError as exc:
-            raise CannotCancel(exc.message) from exc
+            raise NotAllowed(exc.message) from exc
     Generation.objects.filter(pk=generation.pk, status=S.RUNNING).update(
         status=S.CANCELED,
         finished=now,

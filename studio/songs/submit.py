@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -140,11 +141,13 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
 
 
 def _requeue(pk: int, delay: timedelta, message: str, *, rate_limited: bool = False) -> None:
-    fields = {"status": S.QUEUED, "not_before": timezone.now() + delay, "error_message": message}
-    generation = Generation.objects.get(pk=pk)
-    if rate_limited:
-        fields["rate_limited"] = generation.rate_limited + 1
-    Generation.objects.filter(pk=pk, status=S.SUBMITTING).update(account_email="", **fields)
+    Generation.objects.filter(pk=pk, status=S.SUBMITTING).update(
+        status=S.QUEUED,
+        account_email="",
+        not_before=timezone.now() + delay,
+        error_message=message,
+        rate_limited=F("rate_limited") + int(rate_limited),
+    )
 
 
 def fail(pk: int, exc: UpstreamError, from_status: str = S.SUBMITTING, code: str = "") -> None:

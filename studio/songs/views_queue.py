@@ -83,7 +83,7 @@ def cancel(request: HtmxHttpRequest, pk: int):
     generation = _generation_for_user(request.user, pk)
     try:
         messages.success(request, services.cancel(generation))
-    except services.CannotCancel as exc:
+    except services.NotAllowed as exc:
         messages.error(request, str(exc))
     return redirect("queue")
 
@@ -93,7 +93,7 @@ def retry(request: HtmxHttpRequest, pk: int):
     generation = _generation_for_user(request.user, pk)
     try:
         services.retry(generation, request.user)
-    except services.CannotCancel as exc:
+    except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Submitted again as a new song; the old attempt stays listed.")

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from studio.teams import services
@@ -93,6 +94,4 @@ def remove_member(request, pk: int):
 
 
 def invitation_url(invitation: Invitation) -> str:
-    from django.urls import reverse
-
     return reverse("invitation_signup", args=[invitation.token])
