@@ -29,6 +29,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy studio
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
 	$(BIN)/python manage.py bench

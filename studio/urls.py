@@ -2,14 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from studio.ops.health import healthz
-
 urlpatterns = [
     path("", include("studio.library.urls")),
     path("", include("studio.songs.urls")),
     path("", include("studio.teams.urls")),
+    path("", include("studio.ops.urls")),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.FLOWMUSIC_SIMULATED:

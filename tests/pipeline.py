@@ -9,10 +9,11 @@ from django.utils import timezone
 from django_q.conf import Conf
 
 from studio.flowmusic import FlowMusicClient
-from studio.songs import services, tasks
+from studio.songs import services
 from studio.songs.models import Generation
+from studio.songs.pipeline import reconciler
 
-S = Generation.Status
+Status = Generation.Status
 
 
 @pytest.fixture
@@ -41,9 +42,9 @@ def drive(until, timeout: float = 60.0, *, fast_polls: bool = True) -> None:
                 states = list(Generation.objects.values_list("pk", "status", "error_message"))
                 raise AssertionError(f"pipeline did not settle: {states}")
             if fast_polls:
-                Generation.objects.filter(status=S.RUNNING).update(next_poll=timezone.now())
-                Generation.objects.filter(status=S.QUEUED).update(not_before=None)
-            tasks.reconcile_once(client)
+                Generation.objects.filter(status=Status.RUNNING).update(next_poll=timezone.now())
+                Generation.objects.filter(status=Status.QUEUED).update(not_before=None)
+            reconciler.reconcile_once(client)
             time.sleep(0.05)
 
 

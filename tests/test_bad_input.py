@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from studio.songs import uploads
-from studio.songs.forms import PROMPT_MAX, utf16_length
+from studio.songs.compose import uploads
+from studio.songs.compose.fields import utf16_length
+from studio.songs.compose.forms import PROMPT_MAX
 from studio.songs.models import CoverArt, Generation
 from tests.upstream_samples import png_bytes, png_header_only
 

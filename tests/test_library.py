@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from studio.library.views import peaks_attribute
+from studio.library.presenters import peaks_attribute
 from studio.simulator.render import RenderedSong, write_m4a
 from studio.songs import search
 from studio.songs.models import Clip, CoverArt, Generation

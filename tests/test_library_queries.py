@@ -1,7 +1,7 @@
 """The library's SQL query count is the same for a small and a large library (counts, not times).
 
 Each page is asked for twice and the second answer counted: the first one renders the clips'
-players into the cache (one more query, see views.clip_media), as on a running server.
+players into the cache (one more query, see presenters.clip_media), as on a running server.
 """
 
 from __future__ import annotations

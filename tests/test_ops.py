@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from studio.ops import health
 from studio.ops.security import CONTENT_SECURITY_POLICY
 from studio.songs import services
 from studio.songs.models import Clip, Generation
+from studio.songs.pipeline import leases
 from studio.teams.models import Team
 
 
@@ -39,7 +39,7 @@ def test_healthz_reports_each_part_without_secrets(client, simulator, settings):
     assert body["worker"]["ok"] is False  # no worker has run here
     assert body["status"] == "degraded"
     assert simulator.token not in response.content.decode()
-    health.beat()
+    leases.beat()
     assert client.get("/healthz").json()["worker"]["ok"] is True
 
 

@@ -12,10 +12,11 @@ import pytest
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient
-from studio.songs import ingest as ingestion
-from studio.songs import tasks, tracking
+from studio.songs import tasks
 from studio.songs.models import Clip, CoverArt, Generation
-from tests.pipeline import S, accepted_refs, drive, settled, song
+from studio.songs.pipeline import ingest as ingestion
+from studio.songs.pipeline import recovery, tracking
+from tests.pipeline import Status, accepted_refs, drive, settled, song
 from tests.workers import kill_when, start_worker
 
 pytestmark = pytest.mark.usefixtures("pipeline")
@@ -44,12 +45,12 @@ def test_worker_killed_between_sending_and_storing_the_jobid(team, owner, simula
     # The upstream has accepted the song; the worker dies before it hears the jobid.
     kill_when(worker, lambda: simulator.state.jobs())
     generation.refresh_from_db()
-    assert generation.status == S.SUBMITTING and generation.jobid is None
+    assert generation.status == Status.SUBMITTING and generation.jobid is None
     # Time passes; a restarted worker reconciles from the database alone.
     Generation.objects.filter(pk=generation.pk).update(
-        submit_started=generation.submit_started - tracking.STALE_SUBMIT
+        submit_started=generation.submit_started - recovery.STALE_SUBMIT
     )
-    drive(lambda: Generation.objects.get(pk=generation.pk).status == S.COMPLETED)
+    drive(lambda: Generation.objects.get(pk=generation.pk).status == Status.COMPLETED)
     # One POST /music in all, and the job it created is the one we finished.
     assert len([r for r in simulator.state.requests if r.route == "POST /music"]) == 1
     generation.refresh_from_db()
@@ -62,9 +63,9 @@ def test_worker_restarted_mid_download_completes_with_identical_files(
     settings.MEDIA_ROOT = tmp_path / "media"  # the same storage as the worker's data dir
     generation = song(team, owner)
     with FlowMusicClient.from_settings() as client:  # completed upstream, files not fetched
-        while tracking.check_job(client, generation.pk) == S.RUNNING:
+        while tracking.look_now(client, generation.pk) == Status.RUNNING:
             time.sleep(0.05)
-    assert Generation.objects.get(pk=generation.pk).status == S.FETCHING
+    assert Generation.objects.get(pk=generation.pk).status == Status.FETCHING
     simulator.state.inject("GET /media", "timeout", delay=20)
     worker = start_worker(
         f"from studio.songs.tasks import ingest; ingest({generation.pk})", simulator, tmp_path
@@ -72,11 +73,11 @@ def test_worker_restarted_mid_download_completes_with_identical_files(
     kill_when(
         worker, lambda: any(r.route == "GET /media" and r.fault for r in simulator.state.requests)
     )
-    assert Generation.objects.get(pk=generation.pk).status == S.FETCHING
+    assert Generation.objects.get(pk=generation.pk).status == Status.FETCHING
     simulator.state.faults.clear()
     tasks.ingest(generation.pk)  # the restarted worker
     generation.refresh_from_db()
-    assert generation.status == S.COMPLETED
+    assert generation.status == Status.COMPLETED
     with httpx.Client() as http:
         for clip in generation.clips.all():
             for field, url in (
@@ -104,7 +105,7 @@ def test_polling_finishes_a_job_whose_webhook_never_comes(
     generation.refresh_from_db()
     assert generation.request["replyUrl"].startswith(live_server.url + "/hooks/flowmusic/")
     drive(settled)
-    assert Generation.objects.get(pk=generation.pk).status == S.COMPLETED
+    assert Generation.objects.get(pk=generation.pk).status == Status.COMPLETED
     assert simulator.state.webhook_log == []
 
 
@@ -116,7 +117,7 @@ def test_a_webhook_delivered_twice_gives_one_set_of_clips(
     generation = song(team, owner)
     # No reconciler here: only the webhook moves it along.
     deadline = timezone.now() + timedelta(seconds=30)
-    while Generation.objects.get(pk=generation.pk).status != S.COMPLETED:
+    while Generation.objects.get(pk=generation.pk).status != Status.COMPLETED:
         assert timezone.now() < deadline, Generation.objects.get(pk=generation.pk).status
         time.sleep(0.05)
     while len([a for a in simulator.state.webhook_log if a.status == 200]) < 2:
@@ -156,7 +157,7 @@ def test_references_on_another_account_are_uploaded_there_first(team, owner, sim
     generation = song(team, owner, cover_art=cover, account_choice="bob@example.com")
     drive(settled)
     generation.refresh_from_db()
-    assert generation.status == S.COMPLETED, generation.error_message
+    assert generation.status == Status.COMPLETED, generation.error_message
     uploads = [r for r in simulator.state.requests if r.route == "POST /files"]
     assert len(uploads) == 1 and uploads[0].query.get("email") == "bob@example.com"
     ref = generation.request["refImage1"]

@@ -9,12 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation
-from studio.songs.submit import UNREACHABLE
-from studio.songs.views_queue import elapsed
+from studio.songs.pipeline.dispatch import UNREACHABLE
+from studio.songs.queue.views import elapsed
 from tests.pipeline import drive, settled
 
-S = Generation.Status
+Status = Generation.Status
 POLL = 'hx-trigger="every 2s"'
 
 
@@ -23,7 +24,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def make(team, author, status=S.QUEUED, **fields) -> Generation:
+def make(team, author, status=Status.QUEUED, **fields) -> Generation:
     return Generation.objects.create(
         team=team, author=author, prompt=fields.pop("prompt", "lo-fi beat"), status=status, **fields
     )
@@ -36,11 +37,11 @@ def items(html: str) -> dict[int, str]:
 
 def test_queue_lists_active_and_recent_songs_with_status_and_polls(owner_client, team, owner):
     queued = make(team, owner, prompt="a queued song")
-    running = make(team, owner, S.RUNNING, jobid="job:1", account_email="alice@example.com")
+    running = make(team, owner, Status.RUNNING, jobid="job:1", account_email="alice@example.com")
     failed = make(
-        team, owner, S.FAILED, error_message="Account has no credits", finished=timezone.now()
+        team, owner, Status.FAILED, error_message="Account has no credits", finished=timezone.now()
     )
-    old = make(team, owner, S.COMPLETED)
+    old = make(team, owner, Status.COMPLETED)
     Generation.objects.filter(pk=old.pk).update(
         created=timezone.now() - timedelta(days=3), finished=timezone.now() - timedelta(days=3)
     )
@@ -57,8 +58,8 @@ def test_queue_lists_active_and_recent_songs_with_status_and_polls(owner_client,
 
 
 def test_polling_stops_when_nothing_is_active(owner_client, team, owner):
-    make(team, owner, S.COMPLETED, finished=timezone.now())
-    make(team, owner, S.CANCELED, finished=timezone.now())
+    make(team, owner, Status.COMPLETED, finished=timezone.now())
+    make(team, owner, Status.CANCELED, finished=timezone.now())
     page = owner_client.get(reverse("queue")).content.decode()
     assert "hx-trigger" not in page and 'data-polling="off"' in page
     fragment = owner_client.get(reverse("queue_list")).content.decode()
@@ -73,7 +74,12 @@ def test_the_polling_view_renders_only_the_fragment(owner_client, team, owner):
 
 
 def test_the_queue_says_when_the_upstream_is_unreachable(owner_client, team, owner):
-    make(team, owner, error_message=f"{UNREACHABLE} Could not connect to Flow Music.")
+    make(
+        team,
+        owner,
+        error_code=ErrorCode.UNREACHABLE,
+        error_message=f"{UNREACHABLE} Could not connect to Flow Music.",
+    )
     page = owner_client.get(reverse("queue")).content.decode()
     assert 'data-upstream="unreachable"' in page
     assert "Flow Music is unreachable" in page and "Could not connect to Flow Music." in page
@@ -92,14 +98,14 @@ def test_cancel_a_queued_song(owner_client, team, owner):
     generation = make(team, owner)
     response = owner_client.post(reverse("generation_cancel", args=[generation.pk]), follow=True)
     generation.refresh_from_db()
-    assert generation.status == S.CANCELED
+    assert generation.status == Status.CANCELED
     page = response.content.decode()
     assert "Nothing was sent to Flow Music, so no credits were spent." in page
     assert items(page)[generation.pk] == "canceled"
 
 
 def test_cancel_a_finished_song_explains_why_not(owner_client, team, owner):
-    generation = make(team, owner, S.COMPLETED)
+    generation = make(team, owner, Status.COMPLETED)
     response = owner_client.post(reverse("generation_cancel", args=[generation.pk]), follow=True)
     assert "can no longer be canceled" in response.content.decode()
 
@@ -109,37 +115,37 @@ def test_cancel_a_running_song_warns_about_credits(owner_client, team, owner, si
     simulator.state.latency = 30
     owner_client.post(reverse("compose"), {"prompt": "slow song"})
     generation = Generation.objects.get()
-    assert generation.status == S.RUNNING
+    assert generation.status == Status.RUNNING
     response = owner_client.post(reverse("generation_cancel", args=[generation.pk]), follow=True)
     assert "credits may still be spent" in response.content.decode()
-    assert Generation.objects.get().status == S.CANCELED
+    assert Generation.objects.get().status == Status.CANCELED
 
 
 @pytest.mark.usefixtures("pipeline")
 def test_retry_a_failed_song(owner_client, team, owner, teammate):
-    failed = make(team, teammate, S.FAILED, error_message="nope", instrumental=True)
+    failed = make(team, teammate, Status.FAILED, error_message="nope", instrumental=True)
     response = owner_client.post(reverse("generation_retry", args=[failed.pk]), follow=True)
     assert "Submitted again" in response.content.decode()
     retry = Generation.objects.exclude(pk=failed.pk).get()
     assert retry.retried_from == failed and retry.author == owner and retry.instrumental
     drive(settled)
     retry.refresh_from_db()
-    assert retry.status == S.COMPLETED
-    assert Generation.objects.get(pk=failed.pk).status == S.FAILED
+    assert retry.status == Status.COMPLETED
+    assert Generation.objects.get(pk=failed.pk).status == Status.FAILED
 
 
 def test_outsiders_get_404_for_cancel_and_retry(client, team, owner, outsider):
-    queued, failed = make(team, owner), make(team, owner, S.FAILED)
+    queued, failed = make(team, owner), make(team, owner, Status.FAILED)
     client.force_login(outsider)
     assert client.post(reverse("generation_cancel", args=[queued.pk])).status_code == 404
     assert client.post(reverse("generation_retry", args=[failed.pk])).status_code == 404
     assert items(client.get(reverse("queue")).content.decode()) == {}
-    assert Generation.objects.get(pk=queued.pk).status == S.QUEUED
+    assert Generation.objects.get(pk=queued.pk).status == Status.QUEUED
     assert Generation.objects.count() == 2
 
 
 def test_cancel_and_retry_need_post(owner_client, team, owner):
-    generation = make(team, owner, S.FAILED)
+    generation = make(team, owner, Status.FAILED)
     assert owner_client.get(reverse("generation_cancel", args=[generation.pk])).status_code == 405
     assert owner_client.get(reverse("generation_retry", args=[generation.pk])).status_code == 405
 
@@ -160,7 +166,7 @@ def test_settings_shows_the_upstream_and_accounts_but_never_a_token(
     owner_client, team, owner, simulator, settings
 ):
     settings.RSFLOWHUB_API_KEY = "rsflowhub-key-that-must-not-show"
-    make(team, owner, S.FAILED, error_message="Account carol@example.com has no credits")
+    make(team, owner, Status.FAILED, error_message="Account carol@example.com has no credits")
     page = owner_client.get(reverse("settings")).content.decode()
     assert 'data-upstream="reachable"' in page
     assert simulator.flowmusic_url in page
@@ -183,6 +189,6 @@ def test_settings_says_when_the_upstream_is_unreachable(owner_client, settings, 
 
 def test_settings_shows_only_this_teams_errors(owner_client, other_team, outsider, settings):
     settings.FLOWMUSIC_API_URL = "http://127.0.0.1:9/v1/flowmusic"
-    make(other_team, outsider, S.FAILED, error_message="their private failure")
+    make(other_team, outsider, Status.FAILED, error_message="their private failure")
     page = owner_client.get(reverse("settings")).content.decode()
     assert "their private failure" not in page

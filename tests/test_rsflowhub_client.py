@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 
 import httpx
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.flowmusic import errors
+from studio.ops.bench.common import spare_port
 from studio.rsflowhub import ImageBatch, RsflowhubClient, estimate_credits
+from studio.upstream import errors
 
 SHORT_TIMEOUT = 0.3
 PROMPT = "Clean product hero image for a developer API dashboard"
@@ -116,9 +116,7 @@ def test_failures_after_sending_are_ambiguous(simulator, action, error_class):
 
 
 def test_nothing_listening_is_transient():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = spare_port()
     client = RsflowhubClient(f"http://127.0.0.1:{port}/api/v1", "key")
     with client as hub, pytest.raises(errors.ConnectionFailed) as caught:
         hub.generate_images(PROMPT)
@@ -136,3 +134,13 @@ def test_from_settings(simulator, settings):
     settings.FLOWMUSIC_SIMULATED = True
     with RsflowhubClient.from_settings() as hub:
         assert hub._secret == settings.SIMULATOR_TOKEN
+    settings.RSFLOWHUB_API_URL = ""
+    with pytest.raises(ImproperlyConfigured):
+        RsflowhubClient.from_settings()
+
+
+def test_from_settings_takes_a_timeout(simulator):
+    with RsflowhubClient.from_settings() as hub:
+        assert hub._http.timeout.read == RsflowhubClient.DEFAULT_TIMEOUT
+    with RsflowhubClient.from_settings(timeout=3.0) as hub:
+        assert hub._http.timeout.read == 3.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,8 +28,10 @@ from studio.flowmusic import (
     ServerError,
     Unauthorized,
 )
-from studio.flowmusic.errors import FLOWMUSIC, error_for_response
+from studio.flowmusic.errors import FLOWMUSIC
+from studio.ops.bench.common import spare_port
 from studio.rsflowhub import ImageBatch, estimate_credits
+from studio.upstream.http import error_for_response
 from tests import seed_bodies as seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,18 +114,12 @@ def test_seed_596_body_names_the_account_and_reason():
 # --- the curl examples against the standalone simulator ------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def standalone() -> Iterator[str]:
     """`manage.py simulator` in a subprocess; yields its base URL."""
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
-    port = _free_port()
+    port = spare_port()
     command = [sys.executable, "manage.py", "simulator", "--port", str(port), "--token", TOKEN]
     process = subprocess.Popen(
         [*command, "--latency", "0.2"],

@@ -3,9 +3,9 @@
 (function () {
   "use strict";
 
-  var DRAFT_KEY = "studio.compose.draft.v1";
+  const DRAFT_KEY = "studio.compose.draft.v1";
   // Element id -> how its value is saved; the cover prompt belongs to its own form.
-  var DRAFT_FIELDS = {
+  const DRAFT_FIELDS = {
     id_prompt: "value",
     id_lyrics: "value",
     id_instrumental: "checked",
@@ -13,7 +13,7 @@
     id_account: "value",
     cover_prompt: "value",
   };
-  var number = new Intl.NumberFormat("en-US");
+  const number = new Intl.NumberFormat("en-US");
 
   function $(selector, root) {
     return (root || document).querySelector(selector);
@@ -26,10 +26,10 @@
   // "n / 10,000" under the prompt and the lyrics.
   function updateCounters() {
     $all("[data-counter-for]").forEach(function (counter) {
-      var field = document.getElementById(counter.getAttribute("data-counter-for"));
+      const field = document.getElementById(counter.getAttribute("data-counter-for"));
       if (!field) return;
-      var max = parseInt(counter.getAttribute("data-max"), 10);
-      var length = field.value.length;
+      const max = parseInt(counter.getAttribute("data-max"), 10);
+      const length = field.value.length;
       counter.textContent = number.format(length) + " / " + number.format(max);
       counter.classList.toggle("over", length > max);
     });
@@ -37,63 +37,63 @@
 
   // Instrumental disables the lyrics (and says why); the writer only matters without lyrics.
   function updateDependents() {
-    var instrumental = $("#id_instrumental");
-    var lyrics = $("#id_lyrics");
+    const instrumental = $("#id_instrumental");
+    const lyrics = $("#id_lyrics");
     if (!instrumental || !lyrics) return;
-    var off = instrumental.checked;
+    const off = instrumental.checked;
     lyrics.disabled = off;
     $all("[data-insert-tag]").forEach(function (button) {
       button.disabled = off;
     });
-    var note = $("#instrumental-note");
+    const note = $("#instrumental-note");
     if (note) note.hidden = !off;
-    var writer = $("#field-ghostwriter");
+    const writer = $("#field-ghostwriter");
     if (writer) writer.hidden = off || lyrics.value.trim() !== "";
   }
 
   function updateAccountWarning() {
-    var select = $("#id_account");
-    var warning = $("#account-warning");
+    const select = $("#id_account");
+    const warning = $("#account-warning");
     if (!select || !warning) return;
-    var option = select.options[select.selectedIndex];
-    var error = option ? option.getAttribute("data-error") : null;
+    const option = select.options[select.selectedIndex];
+    const error = option ? option.getAttribute("data-error") : null;
     warning.hidden = !error;
-    var text = $("[data-account-error]", warning);
+    const text = $("[data-account-error]", warning);
     if (text && error) text.textContent = error;
   }
 
-  var costs = null;
+  let costs = null;
   function loadCosts() {
     if (costs !== null) return costs;
-    var data = document.getElementById("rsflowhub-costs");
+    const data = document.getElementById("rsflowhub-costs");
     costs = data ? JSON.parse(data.textContent) : {};
     return costs;
   }
 
   // rsflowhub options show only when it is the chosen image model; its cost follows the choice.
   function updateCoverOptions() {
-    var form = $("#cover-generate-form");
+    const form = $("#cover-generate-form");
     if (!form) return;
-    var options = $("[data-provider-options]", form);
-    var chosen = $("input[name=provider]:checked", form);
+    const options = $("[data-provider-options]", form);
+    const chosen = $("input[name=provider]:checked", form);
     if (options) options.hidden = !chosen || chosen.value !== options.getAttribute("data-provider-options");
-    var size = $("select[name=size]", form);
-    var count = $("select[name=n]", form);
-    var cost = $("[data-cost]", form);
+    const size = $("select[name=size]", form);
+    const count = $("select[name=n]", form);
+    const cost = $("[data-cost]", form);
     if (size && count && cost) {
-      var table = loadCosts()[size.value] || {};
+      const table = loadCosts()[size.value] || {};
       if (table[count.value] !== undefined) cost.textContent = number.format(table[count.value]);
     }
   }
 
   function insertTag(tag) {
-    var lyrics = $("#id_lyrics");
+    const lyrics = $("#id_lyrics");
     if (!lyrics || lyrics.disabled) return;
-    var start = lyrics.selectionStart;
-    var end = lyrics.selectionEnd;
-    var before = lyrics.value.slice(0, start);
-    var after = lyrics.value.slice(end);
-    var text = (before === "" || before.slice(-1) === "\n" ? "" : "\n") + tag +
+    const start = lyrics.selectionStart;
+    const end = lyrics.selectionEnd;
+    const before = lyrics.value.slice(0, start);
+    const after = lyrics.value.slice(end);
+    const text = (before === "" || before.slice(-1) === "\n" ? "" : "\n") + tag +
       (after.charAt(0) === "\n" ? "" : "\n");
     lyrics.focus();
     lyrics.setRangeText(text, start, end, "end");
@@ -108,13 +108,13 @@
     }
   }
 
-  var saveTimer = null;
+  let saveTimer = null;
   function saveDraft() {
     window.clearTimeout(saveTimer);
     saveTimer = window.setTimeout(function () {
-      var draft = {};
+      const draft = {};
       Object.keys(DRAFT_FIELDS).forEach(function (id) {
-        var field = document.getElementById(id);
+        const field = document.getElementById(id);
         if (field) draft[id] = field[DRAFT_FIELDS[id]];
       });
       try {
@@ -137,18 +137,18 @@
   // server sent back (the user's own input, with its errors).
   function restoreDraft(form) {
     if (form.getAttribute("data-draft") !== "restore") return;
-    var draft = readDraft();
+    const draft = readDraft();
     if (!draft) return;
-    var restored = false;
+    let restored = false;
     Object.keys(DRAFT_FIELDS).forEach(function (id) {
-      var field = document.getElementById(id);
+      const field = document.getElementById(id);
       if (!field || !(id in draft)) return;
-      var property = DRAFT_FIELDS[id];
+      const property = DRAFT_FIELDS[id];
       if (property === "checked") {
         if (field.checked !== Boolean(draft[id])) restored = true;
         field.checked = Boolean(draft[id]);
       } else if (field.tagName === "SELECT") {
-        var known = $all("option", field).some(function (option) {
+        const known = $all("option", field).some(function (option) {
           return option.value === draft[id];
         });
         if (known && field.value !== draft[id]) {
@@ -160,7 +160,7 @@
         restored = true;
       }
     });
-    var note = $("#draft-note");
+    const note = $("#draft-note");
     if (restored && note) note.hidden = false;
   }
 
@@ -172,7 +172,7 @@
   }
 
   function onInput(event) {
-    var target = event.target;
+    const target = event.target;
     if (!target || !target.id) return;
     if (target.id === "id_account") updateAccountWarning();
     if (target.name === "provider" || target.name === "size" || target.name === "n") {
@@ -185,14 +185,14 @@
 
   function init() {
     if ($("[data-clear-draft]")) clearDraft();
-    var form = $("#song-form");
+    const form = $("#song-form");
     if (!form) return;
     restoreDraft(form);
     refresh();
     document.addEventListener("input", onInput);
     document.addEventListener("change", onInput);
     document.addEventListener("click", function (event) {
-      var button = event.target.closest ? event.target.closest("[data-insert-tag]") : null;
+      const button = event.target.closest ? event.target.closest("[data-insert-tag]") : null;
       if (button) {
         event.preventDefault();
         insertTag(button.getAttribute("data-insert-tag"));

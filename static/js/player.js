@@ -9,7 +9,6 @@
   "use strict";
   if (window.studioPlayers) return; // htmx re-runs scripts it restores from history
 
-
   const SEEK_STEP = 5;
   const BAR = 3; // px per waveform bar: 2 drawn, 1 gap
   const ready = new WeakSet();
@@ -220,7 +219,7 @@
   });
   document.addEventListener("htmx:historyRestore", function () {
     window.studioPlayers = { init: init };
-  init(document);
+    init(document);
   });
   document.addEventListener("htmx:beforeHistorySave", function () {
     document.querySelectorAll("audio").forEach(function (audio) {

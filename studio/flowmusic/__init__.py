@@ -1,9 +1,12 @@
-"""Flow Music (useapi.net) client: typed requests, results and errors."""
+"""Flow Music (useapi.net) client: typed requests, results and errors.
+
+The error types are shared with rsflowhub and live in `studio.upstream`; they are re-exported here
+so callers need only `from studio.flowmusic import ...`.
+"""
 
 from __future__ import annotations
 
-from .client import FlowMusicClient
-from .errors import (
+from studio.upstream.errors import (
     AMBIGUOUS,
     PERMANENT,
     TRANSIENT,
@@ -22,17 +25,11 @@ from .errors import (
     UpstreamError,
     UpstreamTimeout,
 )
-from .types import (
-    Account,
-    AccountJobs,
-    Asset,
-    Clip,
-    Job,
-    JobError,
-    RunningJob,
-    SongRequest,
-    parse_time,
-)
+
+from .client import FlowMusicClient
+from .fields import parse_time
+from .request import SongRequest
+from .results import Account, AccountJobs, Asset, Clip, Job, JobError, RunningJob
 
 __all__ = [
     "AMBIGUOUS",

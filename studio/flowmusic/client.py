@@ -1,29 +1,26 @@
 """The Flow Music (useapi.net) client: every call, typed results, typed errors.
 
 The client never retries: whether a failure may be retried is the caller's decision, made from
-the error's `kind` (see errors.py). POST /music in particular must reach the upstream at most once.
+the error's `kind` (see studio/upstream/errors.py). POST /music in particular must reach the
+upstream at most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import IO, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .errors import (
-    FLOWMUSIC,
-    IMAGE_DECLINED_MESSAGE,
-    BearerClient,
-    ImageDeclined,
-    ServerError,
-    call_upstream,
-    parse_body,
-)
-from .types import Account, AccountJobs, Asset, Job, SongRequest
+from studio.upstream.errors import ImageDeclined, ServerError
+from studio.upstream.http import BearerClient, RequestBody
+
+from .errors import FLOWMUSIC, IMAGE_DECLINED_MESSAGE
+from .request import SongRequest
+from .results import Account, AccountJobs, Asset, Job
 
 T = TypeVar("T")
 
@@ -42,45 +39,33 @@ def _keyed(parse: Callable[[dict[str, Any], str], T]) -> Callable[[Any], dict[st
 class FlowMusicClient(BearerClient):
     """A synchronous client; one instance holds one connection pool, so reuse and close it."""
 
+    service = FLOWMUSIC
+    DEFAULT_TIMEOUT = 30.0
+
     def __init__(
         self,
         base_url: str,
         token: str,
         *,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        super().__init__(base_url, token, timeout, transport)
+        super().__init__(base_url, token, timeout=timeout, transport=transport)
 
     @classmethod
-    def from_settings(cls) -> FlowMusicClient:
-        """The configured upstream, or the built-in simulator when no token is set."""
-        token = settings.FLOWMUSIC_API_TOKEN or settings.SIMULATOR_TOKEN
+    def from_settings(cls, *, timeout: float | None = None) -> Self:
+        """The configured upstream, or the built-in simulator when no token is set.
+
+        Pages pass a short `timeout`; background work keeps the default.
+        """
         if not settings.FLOWMUSIC_API_URL:
             raise ImproperlyConfigured("FLOWMUSIC_API_URL is empty.")
-        return cls(settings.FLOWMUSIC_API_URL, token)
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        idempotent: bool,
-        json: Any = None,
-        content: bytes | Iterator[bytes] | IO[bytes] | None = None,
-        params: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """The one way out to Flow Music: auth, timeouts and error mapping happen here."""
-        request = self._http.build_request(
-            method, path, json=json, content=content, params=params, headers=headers
+        token = settings.FLOWMUSIC_API_TOKEN or settings.SIMULATOR_TOKEN
+        return cls(
+            settings.FLOWMUSIC_API_URL,
+            token,
+            timeout=cls.DEFAULT_TIMEOUT if timeout is None else timeout,
         )
-        return call_upstream(
-            self._http, request, service=FLOWMUSIC, idempotent=idempotent, secret=self._secret
-        )
-
-    def _parse(self, response: httpx.Response, parse: Callable[[Any], T], idempotent: bool) -> T:
-        return parse_body(response, parse, service=FLOWMUSIC, idempotent=idempotent)
 
     def create_song(self, req: SongRequest) -> Job:
         """POST /music (async). Never retried here: a failure may be AMBIGUOUS."""
@@ -116,7 +101,7 @@ class FlowMusicClient(BearerClient):
 
     def upload_file(
         self,
-        content: bytes | Iterator[bytes] | IO[bytes],
+        content: RequestBody,
         content_type: str,
         *,
         email: str | None = None,

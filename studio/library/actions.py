@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from studio.http import HtmxHttpRequest
 from studio.library.forms import ClipTitleForm
-from studio.library.http import HtmxHttpRequest
-from studio.library.views import clip_for_user
+from studio.library.queries import clip_for_user
 from studio.songs import search
 from studio.songs.models import Clip
 

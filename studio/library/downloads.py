@@ -12,13 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils.http import content_disposition_header
 
 from studio.library.lrc import build_lrc, has_timed_lines
-from studio.library.views import clip_for_user, clip_name, generation_for_user
+from studio.library.queries import clip_for_user, generation_for_user
 from studio.library.zipstream import Member, stream_zip
 from studio.songs.models import Clip, Generation
 
 UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 # Not for the archive: the webhook address carries a per-generation secret token.
 PRIVATE_REQUEST_KEYS = {"replyUrl"}
+
+
+def clip_name(clip: Clip) -> str:
+    """The base of a clip's download names: ``Morning Sun (A)``."""
+    title = clip.title or f"Song {clip.generation_id}"
+    return f"{title} ({clip.slot})"
 
 
 def safe_name(name: str) -> str:

@@ -4,7 +4,6 @@ from studio.library import actions, downloads, views
 
 urlpatterns = [
     path("", views.library, name="library"),
-    path("covers/<int:pk>", views.cover_image, name="cover_image"),
     path("generations/<int:pk>/zip", downloads.generation_zip, name="generation_zip"),
     path("clips/<int:pk>/title", actions.clip_title, name="clip_title"),
     path("clips/<int:pk>/pick", actions.clip_pick, name="clip_pick"),

@@ -7,26 +7,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from studio.flowmusic import FlowMusicClient, UpstreamError
-from studio.songs.models import Lease
+from studio.songs.pipeline import leases
 
-HEARTBEAT = "worker-heartbeat"
 # The reconciler beats every few seconds while it loops; it is scheduled every minute.
 HEARTBEAT_STALE = timedelta(minutes=3)
 UPSTREAM_CACHE_SECONDS = 30
-
-
-def beat() -> None:
-    """Called by the worker's reconciler loop."""
-    now = timezone.now()
-    updated = Lease.objects.filter(name=HEARTBEAT).update(expires=now)
-    if not updated:
-        Lease.objects.get_or_create(name=HEARTBEAT, defaults={"expires": now})
+UPSTREAM_TIMEOUT = 3.0
 
 
 def _database() -> dict:
@@ -56,7 +49,7 @@ def _broker() -> dict:
 
 
 def _worker() -> dict:
-    last = Lease.objects.filter(name=HEARTBEAT).values_list("expires", flat=True).first()
+    last = leases.last_beat()
     if last is None:
         return {"ok": False, "last_seen": None, "error": "no worker has run yet"}
     age = timezone.now() - last
@@ -73,11 +66,7 @@ def _upstream() -> dict:
         return cached
     result: dict = {"simulated": settings.FLOWMUSIC_SIMULATED}
     try:
-        with FlowMusicClient(
-            settings.FLOWMUSIC_API_URL or "",
-            settings.FLOWMUSIC_API_TOKEN or settings.SIMULATOR_TOKEN,
-            timeout=3.0,
-        ) as client:
+        with FlowMusicClient.from_settings(timeout=UPSTREAM_TIMEOUT) as client:
             accounts = client.list_accounts()
         result.update(
             ok=True,
@@ -86,6 +75,8 @@ def _upstream() -> dict:
         )
     except UpstreamError as exc:
         result.update(ok=False, error=exc.message)
+    except ImproperlyConfigured as exc:  # e.g. an empty FLOWMUSIC_API_URL
+        result.update(ok=False, error=str(exc))
     cache.set("healthz-upstream", result, UPSTREAM_CACHE_SECONDS)
     return result
 

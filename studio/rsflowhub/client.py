@@ -1,4 +1,4 @@
-"""The rsflowhub image client: a second cover-art provider, sharing Flow Music's error types.
+"""The rsflowhub image client: a second cover-art provider, on the shared `studio.upstream` base.
 
 Its images are URLs; to use one as a song reference, download it and upload the bytes to
 Flow Music's POST /files.
@@ -7,13 +7,15 @@ Flow Music's POST /files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.flowmusic.errors import RSFLOWHUB, BearerClient, call_upstream, parse_body
+from studio.upstream.http import BearerClient, Service
+
+RSFLOWHUB = Service("rsflowhub", "RSFLOWHUB_API_KEY")
 
 MIN_IMAGES = 1
 MAX_IMAGES = 4
@@ -68,18 +70,22 @@ def _int(value: object) -> int | None:
 class RsflowhubClient(BearerClient):
     """A synchronous client for POST /ai/image-generation."""
 
+    service = RSFLOWHUB
+    # Generating up to four images takes a while.
+    DEFAULT_TIMEOUT = 120.0
+
     def __init__(
         self,
         base_url: str,
         api_key: str,
         *,
-        timeout: float = 120.0,
+        timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        super().__init__(base_url, api_key, timeout, transport)
+        super().__init__(base_url, api_key, timeout=timeout, transport=transport)
 
     @classmethod
-    def from_settings(cls) -> RsflowhubClient:
+    def from_settings(cls, *, timeout: float | None = None) -> Self:
         """The configured rsflowhub, or the built-in simulator's when Flow Music is simulated."""
         api_key = settings.RSFLOWHUB_API_KEY
         if not api_key and settings.FLOWMUSIC_SIMULATED:
@@ -88,16 +94,13 @@ class RsflowhubClient(BearerClient):
             raise ImproperlyConfigured("RSFLOWHUB_API_KEY is not set; rsflowhub is disabled.")
         if not settings.RSFLOWHUB_API_URL:
             raise ImproperlyConfigured("RSFLOWHUB_API_URL is empty.")
-        return cls(settings.RSFLOWHUB_API_URL, api_key)
+        return cls(
+            settings.RSFLOWHUB_API_URL,
+            api_key,
+            timeout=cls.DEFAULT_TIMEOUT if timeout is None else timeout,
+        )
 
     estimate_credits = staticmethod(estimate_credits)
-
-    def _request(self, method: str, path: str, *, idempotent: bool, json: Any) -> httpx.Response:
-        """The one way out to rsflowhub: auth, timeouts and error mapping happen here."""
-        request = self._http.build_request(method, path, json=json)
-        return call_upstream(
-            self._http, request, service=RSFLOWHUB, idempotent=idempotent, secret=self._secret
-        )
 
     def generate_images(
         self, prompt: str, *, style: str | None = None, size: str | None = None, n: int = 1
@@ -110,4 +113,4 @@ class RsflowhubClient(BearerClient):
         if size is not None:
             body["size"] = size
         response = self._request("POST", "/ai/image-generation", idempotent=False, json=body)
-        return parse_body(response, ImageBatch.from_json, service=RSFLOWHUB, idempotent=False)
+        return self._parse(response, ImageBatch.from_json, idempotent=False)

@@ -80,10 +80,6 @@ class FaultQueue:
                     return fault
         return None
 
-    def pending(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()

@@ -1,6 +1,7 @@
 """Everything the simulator remembers: accounts, jobs, assets, configuration, logs, faults.
 
-Framework-free and thread-safe (one lock); the HTTP layer lives in ``app.py``.
+Framework-free and thread-safe (one lock); the HTTP layer lives in ``app.py``, the background
+work (deadlines, pre-rendering, webhooks) in ``webhooks.py``, which this state starts.
 """
 
 from __future__ import annotations
@@ -8,19 +9,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from studio.simulator import media
+from studio.simulator import media, records
+from studio.simulator.accounts import account_for_assets, account_for_song
 from studio.simulator.faults import Fault, FaultQueue
 from studio.simulator.models import (
-    BUSY_MESSAGE,
     DEFAULT_TOKEN,
     FORBIDDEN,
     MODERATION_ERROR,
-    NO_CREDITS_MESSAGE,
     ApiError,
     LoggedRequest,
     SimAccount,
@@ -28,9 +28,9 @@ from studio.simulator.models import (
     SimJob,
     WebhookAttempt,
     default_accounts,
-    iso,
 )
-from studio.simulator.render import seed_from
+from studio.simulator.seeds import seed_from
+from studio.simulator.webhooks import Ticker
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -86,11 +86,9 @@ class SimulatorState:
         self.media = media.MediaStore(media_dir)
         self.faults = FaultQueue(self._lock)
         self.generation = 0  # bumped by reset(): stale webhook deliveries stop
-        self._wake = threading.Event()
-        self._closed = threading.Event()
+        self.wake = threading.Event()  # set on a new job: the ticker looks at deadlines again
+        self.closed = threading.Event()  # set by close(): the background threads stop
         self.reset()
-        from studio.simulator.webhooks import Ticker
-
         self._ticker = Ticker(self)
         self._ticker.start()
 
@@ -112,8 +110,8 @@ class SimulatorState:
             self.media.clear()
 
     def close(self) -> None:
-        self._closed.set()
-        self._wake.set()
+        self.closed.set()
+        self.wake.set()
         self.media.close()
 
     # -- configuration and inspection ------------------------------------------------------
@@ -179,21 +177,7 @@ class SimulatorState:
     def usable_account(self, email: str | None) -> SimAccount:
         """The account for a non-song call (image generation, upload): 400 / 596 as documented."""
         with self._lock:
-            if email is None:
-                for acct in self._accounts.values():
-                    if not acct.error:
-                        return replace(acct)
-                raise ApiError(400, "No usable FlowMusic account configured")
-            acct = self._lookup(email)
-            return replace(acct)
-
-    def _lookup(self, email: str) -> SimAccount:
-        acct = self._accounts.get(email)
-        if acct is None:
-            raise ApiError(400, f"Account {email} is not configured")
-        if acct.error:
-            raise ApiError(596, f"Account {email} in error state: {acct.error}")
-        return acct
+            return replace(account_for_assets(self._accounts, email))
 
     def _new_id(self, email: str) -> tuple[str, str]:
         stem = str(uuid.uuid4())
@@ -212,7 +196,12 @@ class SimulatorState:
                     f"Parameter email ({email}) does not match the account of the reference "
                     f"assets ({ref_email})",
                 )
-            acct = self._pick_account(email or ref_email, now)
+            acct = account_for_song(
+                self._accounts,
+                email or ref_email,
+                self.song_cost,
+                load=lambda address: len(self.running(address, now)),
+            )
             acct.credits -= self.song_cost
             prompt = request["prompt"]
             jobid = (
@@ -233,35 +222,8 @@ class SimulatorState:
             self._jobs[jobid] = job
             running = len(self.running(acct.email, now))
             self._max_running[acct.email] = max(self._max_running.get(acct.email, 0), running)
-        self._wake.set()
+        self.wake.set()
         return job
-
-    def _pick_account(self, email: str | None, now: float) -> SimAccount:
-        if email:
-            acct = self._lookup(email)
-            if acct.credits < self.song_cost:
-                raise ApiError(402, NO_CREDITS_MESSAGE)
-            if len(self.running(email, now)) >= acct.max_jobs:
-                raise ApiError(429, BUSY_MESSAGE)
-            return acct
-        if not self._accounts:
-            raise ApiError(400, "No FlowMusic account configured")
-        healthy = [a for a in self._accounts.values() if not a.error]
-        if not healthy:
-            first = next(iter(self._accounts.values()))
-            raise ApiError(596, f"Account {first.email} in error state: {first.error}")
-        funded = [a for a in healthy if a.credits >= self.song_cost]
-        if not funded:
-            raise ApiError(402, NO_CREDITS_MESSAGE)
-        load = {a.email: len(self.running(a.email, now)) for a in funded}
-        free = [a for a in funded if load[a.email] < a.max_jobs]
-        if not free:
-            raise ApiError(
-                429,
-                f"All {len(funded)} FlowMusic accounts are at their maxJobs concurrency limit "
-                "\u2014 retry shortly",
-            )
-        return min(free, key=lambda a: load[a.email] / a.max_jobs)
 
     def job(self, jobid: str) -> SimJob | None:
         with self._lock:
@@ -291,48 +253,7 @@ class SimulatorState:
 
     def job_record(self, job: SimJob, base_url: str, prefix: str = "/v1/flowmusic") -> dict:
         """The documented job record; renders the clips (once) when the job is completed."""
-        status = job.status()
-        record: dict[str, Any] = {
-            "jobid": job.jobid,
-            "email": job.email,
-            "status": status,
-            "created_at": iso(job.created),
-        }
-        if status != "pending":
-            record["completed_at"] = iso(job.ready_at)
-            record["duration_ms"] = round((job.ready_at - job.created) * 1000)
-            if job.error:
-                record["error"] = dict(job.error)
-            else:
-                slots = range(len(job.clips))
-                with ThreadPoolExecutor(len(job.clips)) as pool:  # render the takes side by side
-                    clips = pool.map(
-                        lambda slot: self._clip_record(job, slot, base_url, prefix), slots
-                    )
-                    record["clips"] = list(clips)
-        record["request"] = job.request
-        return record
-
-    def _clip_record(self, job: SimJob, slot: int, base_url: str, prefix: str) -> dict:
-        clip_id = job.clips[slot]
-        seed = job.seed + slot
-        lyrics = job.request.get("lyrics") or None
-        instrumental = bool(job.request.get("instrumental"))
-        rendered = self.media.render_clip(
-            job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
-        )
-        return {
-            "clip": clip_id,
-            "title": rendered.title,
-            "duration_s": rendered.duration_s,
-            "lyrics": rendered.lyrics,
-            "seed": seed,
-            "lyrics_timing": rendered.lyrics_timing,
-            "created_at": iso(job.ready_at - min(1.0, (job.ready_at - job.created) / 2)),
-            "audio_url": self.media_url(base_url, prefix, "audio", rendered.audio),
-            "wav_url": self.media_url(base_url, prefix, "wav", rendered.wav),
-            "image_url": self.media_url(base_url, prefix, "image", rendered.image),
-        }
+        return records.job_record(job, self.media, partial(self.media_url, base_url, prefix))
 
     # -- assets and media ------------------------------------------------------------------
     def add_asset(self, email: str, kind: str, content_type: str, ext: str, **extra: Any):

@@ -6,24 +6,41 @@ import contextlib
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
 from studio.simulator.models import SimJob, WebhookAttempt
 
-if TYPE_CHECKING:
-    from studio.simulator.state import SimulatorState
-
 WEBHOOK_TIMEOUT = 5.0
 RENDER_WORKERS = 2
+
+
+class TickerState(Protocol):
+    """What the background work reads and calls: ``SimulatorState``, which starts the ticker
+    (described here rather than imported, so that the state can import this module)."""
+
+    generation: int
+    webhooks_enabled: bool
+    webhook_backoff: tuple[float, ...]
+    webhook_repeat: int
+    wake: threading.Event
+    closed: threading.Event
+
+    def job(self, jobid: str) -> SimJob | None: ...
+
+    def due_jobs(self, now: float) -> tuple[list[SimJob], float | None, int]: ...
+
+    def job_record(self, job: SimJob, base_url: str, prefix: str = ...) -> dict: ...
+
+    def log_webhook(self, attempt: WebhookAttempt, generation: int) -> None: ...
 
 
 class Ticker(threading.Thread):
     """Sleeps until the next job deadline (or a new job), then hands due jobs on: completed
     jobs are pre-rendered (so the first read is fast) and webhooks delivered."""
 
-    def __init__(self, state: SimulatorState) -> None:
+    def __init__(self, state: TickerState) -> None:
         super().__init__(name="simulator-ticker", daemon=True)
         self.state = state
         self.renders: queue.Queue[tuple[SimJob, int]] = queue.Queue()
@@ -33,7 +50,7 @@ class Ticker(threading.Thread):
 
     def _render_worker(self) -> None:
         state = self.state
-        while not state._closed.is_set():
+        while not state.closed.is_set():
             try:
                 job, generation = self.renders.get(timeout=1.0)
             except queue.Empty:
@@ -45,8 +62,8 @@ class Ticker(threading.Thread):
 
     def run(self) -> None:
         state = self.state
-        while not state._closed.is_set():
-            state._wake.clear()
+        while not state.closed.is_set():
+            state.wake.clear()
             now = time.time()
             due, next_at, generation = state.due_jobs(now)
             for job in due:
@@ -57,10 +74,10 @@ class Ticker(threading.Thread):
                 elif not job.error:
                     self.renders.put((job, generation))
             timeout = 1.0 if next_at is None else min(1.0, max(0.0, next_at - time.time()))
-            state._wake.wait(timeout)
+            state.wake.wait(timeout)
 
 
-def deliver(state: SimulatorState, job: SimJob, generation: int) -> None:
+def deliver(state: TickerState, job: SimJob, generation: int) -> None:
     """POST the job record ``webhook_repeat`` times, each retried with backoff on failure."""
     url = job.request["replyUrl"]
     try:
@@ -73,7 +90,7 @@ def deliver(state: SimulatorState, job: SimJob, generation: int) -> None:
     with httpx.Client(timeout=WEBHOOK_TIMEOUT) as client:
         for delivery in range(1, max(1, int(state.webhook_repeat)) + 1):
             for attempt in range(1, len(backoff) + 2):
-                if generation != state.generation or state._closed.is_set():
+                if generation != state.generation or state.closed.is_set():
                     return
                 status, error = None, None
                 try:

@@ -1,15 +1,6 @@
-"""django-q2 entry points for cover art. Each takes an id and is a no-op once done."""
+"""Where cover art tasks were queued from before studio/songs/tasks.py took them all in; kept so
+a task queued by an older version still finds its function after an upgrade."""
 
-from __future__ import annotations
+from studio.songs.tasks import generate_cover_art
 
-from django_q.tasks import async_task
-
-
-def enqueue(name: str, *args) -> None:
-    async_task(f"studio.songs.cover_tasks.{name}", *args, task_name=f"{name} {args}"[:100])
-
-
-def generate_cover_art(job_id: int) -> None:
-    from studio.songs import covers  # covers enqueues through this module
-
-    covers.run_job(job_id)
+__all__ = ["generate_cover_art"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from studio.enqueue import enqueue
 from studio.flowmusic import FlowMusicClient, NotFound, UpstreamError
-from studio.songs import tasks
+from studio.songs import lifecycle
 from studio.songs.models import Generation
 
-S = Generation.Status
+Status = Generation.Status
 COPIED_FIELDS = (
     "team",
     "author",
@@ -31,14 +31,14 @@ class NotAllowed(Exception):
 def create_generation(**fields) -> Generation:
     """A queued generation plus the task that will submit it once the row is committed."""
     with transaction.atomic():
-        generation = Generation.objects.create(status=S.QUEUED, **fields)
-        transaction.on_commit(lambda: tasks.enqueue("submit_generation", generation.pk))
+        generation = lifecycle.create(**fields)
+        transaction.on_commit(lambda: enqueue("submit_generation", generation.pk))
     return generation
 
 
 def retry(generation: Generation, author) -> Generation:
     """A fresh, deliberate submission with the same settings (the old row stays as it was)."""
-    if generation.status not in (S.FAILED, S.UNKNOWN, S.CANCELED):
+    if generation.status not in lifecycle.RETRYABLE:
         raise NotAllowed("Only failed, canceled or unknown songs can be retried.")
     fields = {name: getattr(generation, name) for name in COPIED_FIELDS}
     fields["author"] = author
@@ -47,12 +47,9 @@ def retry(generation: Generation, author) -> Generation:
 
 def cancel(generation: Generation) -> str:
     """Cancel a queued song (never sent) or a running one (DELETE /jobs); returns a message."""
-    now = timezone.now()
-    if Generation.objects.filter(pk=generation.pk, status=S.QUEUED).update(
-        status=S.CANCELED, finished=now, error_message="Canceled before it was sent."
-    ):
+    if lifecycle.cancel(generation.pk, "Canceled before it was sent.", only_from=Status.QUEUED):
         return "Canceled. Nothing was sent to Flow Music, so no credits were spent."
-    if generation.status != S.RUNNING or not generation.jobid:
+    if generation.status != Status.RUNNING or not generation.jobid:
         raise NotAllowed("This song can no longer be canceled.")
     with FlowMusicClient.from_settings() as client:
         try:
@@ -61,10 +58,9 @@ def cancel(generation: Generation) -> str:
             pass
         except UpstreamError as exc:
             raise NotAllowed(exc.message) from exc
-    Generation.objects.filter(pk=generation.pk, status=S.RUNNING).update(
-        status=S.CANCELED,
-        finished=now,
-        next_poll=None,
-        error_message="Canceled while generating; Flow Music may still charge its credits.",
+    lifecycle.cancel(
+        generation.pk,
+        "Canceled while generating; Flow Music may still charge its credits.",
+        only_from=Status.RUNNING,
     )
     return "Canceled. Flow Music had already started it, so its credits may still be spent."

@@ -1,19 +1,22 @@
 from django.urls import path
 
-from studio.songs import views, views_compose, views_queue, webhooks
+from studio.songs.compose import cover_views
+from studio.songs.compose import views as compose_views
+from studio.songs.pipeline import webhooks
+from studio.songs.queue import views as queue_views
 
 urlpatterns = [
-    path("compose/", views_compose.compose, name="compose"),
-    path("covers/generate", views_compose.cover_generate, name="cover_generate"),
-    path("covers/jobs/<int:pk>", views_compose.cover_job, name="cover_job"),
-    path("covers/upload", views_compose.image_upload, name="image_upload"),
-    path("covers/<int:pk>/use", views_compose.cover_use, name="cover_use"),
-    path("references/audio", views_compose.audio_upload, name="audio_upload"),
-    path("queue/", views_queue.queue, name="queue"),
-    path("queue/list", views_queue.queue_list, name="queue_list"),
-    path("queue/<int:pk>/cancel", views_queue.cancel, name="generation_cancel"),
-    path("queue/<int:pk>/retry", views_queue.retry, name="generation_retry"),
-    path("settings/", views.settings_page, name="settings"),
+    path("compose/", compose_views.compose, name="compose"),
+    path("covers/<int:pk>", cover_views.cover_image, name="cover_image"),
+    path("covers/generate", cover_views.cover_generate, name="cover_generate"),
+    path("covers/jobs/<int:pk>", cover_views.cover_job, name="cover_job"),
+    path("covers/upload", cover_views.image_upload, name="image_upload"),
+    path("covers/<int:pk>/use", cover_views.cover_use, name="cover_use"),
+    path("references/audio", cover_views.audio_upload, name="audio_upload"),
+    path("queue/", queue_views.queue, name="queue"),
+    path("queue/list", queue_views.queue_list, name="queue_list"),
+    path("queue/<int:pk>/cancel", queue_views.cancel, name="generation_cancel"),
+    path("queue/<int:pk>/retry", queue_views.retry, name="generation_retry"),
 ]
 
 urlpatterns += [

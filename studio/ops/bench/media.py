@@ -23,7 +23,8 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from studio.ops.bench.common import child_env, figure, gunicorn, spare_port
-from studio.songs.models import Clip, Generation
+from studio.songs import lifecycle
+from studio.songs.models import Clip
 from studio.teams.models import Membership, Team
 
 SIZE = 200 * 1024 * 1024
@@ -59,9 +60,8 @@ def _clip_and_session(name: str) -> tuple[int, str]:
         username=f"bench-media-{uuid.uuid4().hex[:8]}", password=make_password(None)
     )
     Membership.objects.create(user=user, team=team, role=Membership.Role.OWNER)
-    generation = Generation.objects.create(
-        team=team, author=user, prompt="a very long take", status=Generation.Status.COMPLETED
-    )
+    generation = lifecycle.seeded_completed(team=team, author=user, prompt="a very long take")
+    generation.save()
     clip = Clip.objects.create(generation=generation, slot="A", clip_id=uuid.uuid4().hex, wav=name)
     client = Client()
     client.force_login(user)
@@ -158,6 +158,13 @@ def run() -> None:
                     result = measure(url, pid, {**base, **headers}, status, length)
                     results.setdefault((server, case), []).append(result)
 
+    _report(results, list(cases), list(servers), exact_peak)
+    static_copy.unlink()
+    path.unlink()
+
+
+def _report(results, cases: list[str], servers: list[str], exact_peak: bool) -> None:
+    """Median time and worst peak RSS per case and server, and app/whitenoise ratios."""
     peak_note = "" if exact_peak else " (peak since start: clear_refs not allowed)"
     for case in cases:
         times, peaks = {}, {}
@@ -172,5 +179,3 @@ def run() -> None:
         # RSS moves in 4 KB pages: below one page the two are equal.
         ratio = max(peaks["app"], PAGE_KB) / max(peaks["whitenoise"], PAGE_KB)
         figure(f"media.{case}.peak_rss_ratio", ratio, "app/whitenoise (each at least 4 KB)")
-    static_copy.unlink()
-    path.unlink()

@@ -2,7 +2,7 @@
 
 import django.core.serializers.json
 import django.db.models.deletion
-import studio.songs.models
+import studio.songs.models.generation
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('submitting', 'Submitting'), ('running', 'Generating'), ('fetching', 'Saving files'), ('completed', 'Completed'), ('failed', 'Failed'), ('canceled', 'Canceled'), ('unknown', 'Outcome unknown')], db_index=True, default='queued', max_length=12)),
                 ('jobid', models.CharField(blank=True, max_length=300, null=True, unique=True)),
                 ('submit_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('webhook_token', models.CharField(default=studio.songs.models._webhook_token, max_length=64, unique=True)),
+                ('webhook_token', models.CharField(default=studio.songs.models.generation._webhook_token, max_length=64, unique=True)),
                 ('error_code', models.CharField(blank=True, max_length=40)),
                 ('error_message', models.TextField(blank=True)),
                 ('request', models.JSONField(blank=True, default=dict)),

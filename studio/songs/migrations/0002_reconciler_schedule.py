@@ -1,23 +1,10 @@
 from django.db import migrations
 
-
-def create_schedule(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.update_or_create(
-        name="studio reconciler",
-        defaults={
-            "func": "studio.songs.tasks.reconcile",
-            "schedule_type": "I",  # every `minutes`
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name="studio reconciler").delete()
+# This migration used to create the reconciler's django-q2 schedule. The schedule is now
+# ensured in code after every migrate (studio/songs/pipeline/schedule.py), so it stays right
+# even when the schedule row is deleted or edited by hand; the step is kept for the history.
 
 
 class Migration(migrations.Migration):
     dependencies = [("songs", "0001_initial"), ("django_q", "0018_task_success_index")]
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations: list = []

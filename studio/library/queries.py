@@ -1,0 +1,88 @@
+"""What the library reads, always within the user's team: lookups, the filtered list, its pages.
+
+The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist for a user.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from studio.songs import search
+from studio.songs.models import Clip, Generation
+from studio.teams.access import team_for
+
+PAGE_SIZE = 20
+# Large fields the page never shows: the upstream's job record, our request body, and the
+# lyrics as asked for (each clip's own lyrics are shown).
+GENERATION_UNUSED = (
+    "result",
+    "request",
+    "extra_image_ids",
+    "reference_audio_ids",
+    "lyrics",
+    "search_text",
+)
+CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
+# Only needed to render a clip's player and lyrics, which are then cached (presenters.clip_media).
+CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
+
+
+def clip_for_user(user, pk: int) -> Clip:
+    """A clip of the user's team, or 404."""
+    return get_object_or_404(
+        Clip.objects.select_related("generation"), pk=pk, generation__team=team_for(user)
+    )
+
+
+def generation_for_user(user, pk: int) -> Generation:
+    """A generation of the user's team, or 404."""
+    return get_object_or_404(
+        Generation.objects.select_related("author", "cover_art"), pk=pk, team=team_for(user)
+    )
+
+
+def is_filtered(filters: dict) -> bool:
+    """Whether the list is narrowed by a search or a filter (LibraryFilterForm.filters)."""
+    return bool(filters["q"] or filters["who"] or filters["kind"] or filters["picks"])
+
+
+def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
+    """Completed generations with clips, newest first; a fixed number of queries per page.
+
+    The clips come without their media columns: see clips_with_media.
+    """
+    clips = Clip.objects.defer(*CLIP_UNUSED, *CLIP_MEDIA_FIELDS).order_by("slot")
+    if filters["picks"]:
+        clips = clips.filter(is_pick=True)
+    generations = (
+        Generation.objects.filter(team=team, status=Generation.Status.COMPLETED)
+        .filter(Exists(Clip.objects.filter(generation=OuterRef("pk"))))
+        .select_related("author", "cover_art")
+        .defer(*GENERATION_UNUSED)
+        .prefetch_related(Prefetch("clips", queryset=clips))
+        .order_by("-created", "-pk")
+    )
+    # Subqueries rather than joins: one row per generation, no DISTINCT needed. (Exists stops at
+    # the first match; IN over a small set of picks is cheaper than Exists per generation.)
+    if query := filters["q"]:
+        generations = generations.filter(search.matching(query))
+    if filters["who"] == "mine":
+        generations = generations.filter(author=user)
+    if filters["kind"]:
+        generations = generations.filter(instrumental=filters["kind"] == "instrumental")
+    if filters["picks"]:
+        picked = Clip.objects.filter(is_pick=True).values("generation_id")
+        generations = generations.filter(pk__in=picked)
+    return generations
+
+
+def library_page(generations: QuerySet[Generation], number: str | None) -> Page:
+    """One page of the list; a missing or nonsense page number gives the first or the last."""
+    return Paginator(generations, PAGE_SIZE).get_page(number)
+
+
+def clips_with_media(pks: list[int]) -> QuerySet[Clip]:
+    """These clips with the media columns the list leaves out (lyrics, timing, waveform)."""
+    return Clip.objects.filter(pk__in=pks).defer(*CLIP_UNUSED)

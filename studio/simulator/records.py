@@ -1,0 +1,58 @@
+"""The documented job record (``GET /jobs/{jobid}``, sync answers, webhooks) and its clips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from studio.simulator.media import MediaStore
+from studio.simulator.models import SimJob, iso
+
+#: ``media_url(kind, file name)``: a signed URL for a file of the media store.
+MediaUrl = Callable[[str, str], str]
+
+
+def job_record(job: SimJob, store: MediaStore, media_url: MediaUrl) -> dict:
+    """The job as upstream reports it; renders the clips (once) when the job is completed."""
+    status = job.status()
+    record: dict[str, Any] = {
+        "jobid": job.jobid,
+        "email": job.email,
+        "status": status,
+        "created_at": iso(job.created),
+    }
+    if status != "pending":
+        record["completed_at"] = iso(job.ready_at)
+        record["duration_ms"] = round((job.ready_at - job.created) * 1000)
+        if job.error:
+            record["error"] = dict(job.error)
+        else:
+            slots = range(len(job.clips))
+            with ThreadPoolExecutor(len(job.clips)) as pool:  # render the takes side by side
+                clips = pool.map(lambda slot: clip_record(job, slot, store, media_url), slots)
+                record["clips"] = list(clips)
+    record["request"] = job.request
+    return record
+
+
+def clip_record(job: SimJob, slot: int, store: MediaStore, media_url: MediaUrl) -> dict:
+    clip_id = job.clips[slot]
+    seed = job.seed + slot
+    lyrics = job.request.get("lyrics") or None
+    instrumental = bool(job.request.get("instrumental"))
+    rendered = store.render_clip(
+        job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
+    )
+    return {
+        "clip": clip_id,
+        "title": rendered.title,
+        "duration_s": rendered.duration_s,
+        "lyrics": rendered.lyrics,
+        "seed": seed,
+        "lyrics_timing": rendered.lyrics_timing,
+        "created_at": iso(job.ready_at - min(1.0, (job.ready_at - job.created) / 2)),
+        "audio_url": media_url("audio", rendered.audio),
+        "wav_url": media_url("wav", rendered.wav),
+        "image_url": media_url("image", rendered.image),
+    }

@@ -1,0 +1,1 @@
+"""The compose page: the song form, cover art and reference uploads."""

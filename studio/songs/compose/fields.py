@@ -1,0 +1,105 @@
+"""Form fields the compose forms share: free text counted as the browser counts it, and the
+account picker."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+
+from studio.songs.models import UpstreamAccount
+
+
+def account_label(account: UpstreamAccount) -> str:
+    if account.error:
+        return f"{account.email} (error: {account.error})"
+    if account.credits_remaining is None:
+        return f"{account.email} — credits unknown"
+    return f"{account.email} — {account.credits_remaining:,} credits"
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def utf16_length(text: str) -> int:
+    """Length as browsers and the upstream (JavaScript) count it: an emoji is 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TextField(forms.CharField):
+    """Free text as typed: CRLF counts as one line break; lengths counted as the page counts
+    them (UTF-16 units), so the counter, our check and the upstream's agree."""
+
+    def to_python(self, value: Any) -> str:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value) or ""
+
+    def run_validators(self, value: Any) -> None:
+        # Django's max_length counts code points; check UTF-16 units instead, once.
+        limit = self.max_length
+        if isinstance(value, str) and limit is not None and utf16_length(value) > limit:
+            raise ValidationError(
+                f"Keep this under {limit:,} characters "
+                f"(it has {utf16_length(value):,}; emoji count as 2).",
+                code="max_length",
+            )
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValidationError(
+                "This text contains invisible control characters (often pasted from another "
+                "app); remove them and try again.",
+                code="control_characters",
+            )
+        validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+        errors = []
+        for validator in validators:
+            try:
+                validator(value)
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+
+class AccountSelect(forms.Select):
+    """Options carry their account's error, so the page can warn when one in error is picked."""
+
+    def __init__(self, *args: Any, errors: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.errors = errors or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.errors:
+            option["attrs"]["data-error"] = self.errors[str(value)]
+        return option
+
+
+def account_field(accounts: Sequence[UpstreamAccount]) -> forms.ChoiceField:
+    """Auto, or one of the accounts Flow Music listed."""
+    return forms.ChoiceField(
+        label="Account",
+        required=False,
+        choices=[("", "Auto")] + [(a.email, account_label(a)) for a in accounts],
+        widget=AccountSelect(errors={a.email: a.error for a in accounts if a.error}),
+        error_messages={"invalid_choice": "Choose Auto or one of the listed accounts."},
+    )
+
+
+class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Team-scoped ids, returned as objects in the order they were sent (refImage2, 3, ...)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value: Any) -> list[Any]:  # type: ignore[override]
+        found = {str(obj.pk): obj for obj in super().clean(value)}
+        ordered: list[Any] = []
+        for key in value or []:
+            obj = found.get(str(key))
+            if obj is not None and obj not in ordered:
+                ordered.append(obj)
+        return ordered

@@ -1,0 +1,281 @@
+"""The only code that changes a job's status (DESIGN §3, STYLE "State machines").
+
+Each move is a compare-and-set: it reads the current status, checks it against the table of
+allowed moves, and updates the row only if the status is still the one it read; it returns
+whether it won. A won move of a Generation also writes a GenerationEvent, so "what happened to
+my song" always has an answer. Callers decide and do the I/O; they never write `status=`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from studio.flowmusic import (
+    AccountError,
+    BadRequest,
+    ConnectionFailed,
+    Forbidden,
+    ImageDeclined,
+    InsufficientCredits,
+    Moderated,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    UpstreamError,
+    UpstreamTimeout,
+)
+from studio.songs.models import CoverArtJob, Generation, GenerationEvent
+
+Status = Generation.Status
+CoverStatus = CoverArtJob.Status
+
+
+class ErrorCode(models.TextChoices):
+    """Why a job stopped or waits; stored in `error_code`, never parsed from a message."""
+
+    BAD_REQUEST = "bad_request", "Rejected by the upstream"
+    UNAUTHORIZED = "unauthorized", "API token rejected"
+    NO_CREDITS = "no_credits", "No credits left"
+    FORBIDDEN = "forbidden", "Belongs to another account"
+    NOT_FOUND = "not_found", "Unknown upstream item"
+    TOO_LARGE = "too_large", "File too large"
+    MODERATED = "moderated", "Declined by the model"
+    IMAGE_DECLINED = "image_declined", "Image prompt declined"
+    RATE_LIMITED = "rate_limited", "Upstream busy"
+    ACCOUNT_ERROR = "account_error", "Account in error state"
+    SERVER_ERROR = "server_error", "Upstream failure"
+    TIMEOUT = "timeout", "No answer in time"
+    CONNECTION = "connection", "Connection failed"
+    UPSTREAM = "upstream", "Refused by the upstream"
+    UNREACHABLE = "unreachable", "Upstream unreachable, waiting"
+    NO_ACCOUNT = "no_account", "No account can take songs"
+    NO_ANSWER = "no_answer", "Outcome unknown"
+    INTERRUPTED = "interrupted", "Worker stopped while sending"
+    JOB_FAILED = "job_failed", "The upstream job failed"
+    EXPIRED = "expired", "Expired upstream"
+    DOWNLOAD = "download", "Files could not be saved"
+    EMPTY = "empty", "Nothing came back"
+    STALLED = "stalled", "Took too long"
+
+    @classmethod
+    def of(cls, exc: UpstreamError) -> ErrorCode:
+        return next(
+            (code for kind, code in _ERROR_CODES.items() if isinstance(exc, kind)), cls.UPSTREAM
+        )
+
+
+_ERROR_CODES: dict[type[UpstreamError], ErrorCode] = {
+    BadRequest: ErrorCode.BAD_REQUEST,
+    Unauthorized: ErrorCode.UNAUTHORIZED,
+    InsufficientCredits: ErrorCode.NO_CREDITS,
+    Forbidden: ErrorCode.FORBIDDEN,
+    NotFound: ErrorCode.NOT_FOUND,
+    PayloadTooLarge: ErrorCode.TOO_LARGE,
+    Moderated: ErrorCode.MODERATED,
+    ImageDeclined: ErrorCode.IMAGE_DECLINED,
+    RateLimited: ErrorCode.RATE_LIMITED,
+    AccountError: ErrorCode.ACCOUNT_ERROR,
+    ServerError: ErrorCode.SERVER_ERROR,
+    UpstreamTimeout: ErrorCode.TIMEOUT,
+    ConnectionFailed: ErrorCode.CONNECTION,
+}
+
+# move name → (statuses it may start from, status it ends in)
+MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "claim": (frozenset({Status.QUEUED}), Status.SUBMITTING),
+    "requeue": (frozenset({Status.SUBMITTING}), Status.QUEUED),
+    "accept": (frozenset({Status.SUBMITTING, Status.UNKNOWN}), Status.RUNNING),
+    "mark_unknown": (frozenset({Status.SUBMITTING}), Status.UNKNOWN),
+    "mark_fetching": (frozenset({Status.RUNNING}), Status.FETCHING),
+    "complete": (frozenset({Status.FETCHING}), Status.COMPLETED),
+    "fail": (
+        frozenset({Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.FETCHING}),
+        Status.FAILED,
+    ),
+    "cancel": (frozenset({Status.QUEUED, Status.RUNNING}), Status.CANCELED),
+}
+CANCELABLE = MOVES["cancel"][0]
+# A retry is a new generation made from one that ended without (sure) success.
+RETRYABLE = frozenset({Status.FAILED, Status.UNKNOWN, Status.CANCELED})
+
+
+def _move(
+    move: str,
+    pk: int,
+    *,
+    only_from: str | None = None,
+    guard: dict[str, Any] | None = None,
+    detail: str = "",
+    **fields: Any,
+) -> bool:
+    allowed, to_status = MOVES[move]
+    if only_from is not None:
+        allowed = allowed & {only_from}
+    rows = Generation.objects.filter(pk=pk, **(guard or {}))
+    current = rows.values_list("status", flat=True).first()
+    if current not in allowed:
+        return False
+    with transaction.atomic():
+        won = rows.filter(status=current).update(status=to_status, **fields)
+        if won:
+            GenerationEvent.objects.create(
+                generation_id=pk, from_status=current, to_status=to_status, detail=detail[:200]
+            )
+    return bool(won)
+
+
+def create(**fields: Any) -> Generation:
+    """A new queued generation, with its first History line."""
+    with transaction.atomic():
+        generation = Generation.objects.create(status=Status.QUEUED, **fields)
+        GenerationEvent.objects.create(generation=generation, to_status=Status.QUEUED)
+    return generation
+
+
+def seeded_completed(**fields: Any) -> Generation:
+    """An unsaved, already completed generation for seeded libraries and benchmarks (never
+    the pipeline's way: real songs get there move by move)."""
+    return Generation(status=Status.COMPLETED, **fields)
+
+
+def claim(pk: int, email: str) -> bool:
+    """queued → submitting on `email`: written before the upstream call is made."""
+    return _move(
+        "claim",
+        pk,
+        detail=f"sent to {email}",
+        account_email=email,
+        submit_started=timezone.now(),
+        error_code="",
+        error_message="",
+    )
+
+
+def requeue(
+    pk: int, delay: timedelta, code: ErrorCode, message: str, *, rate_limited: bool = False
+) -> bool:
+    """submitting → queued: the upstream did not take it; try again after `delay`."""
+    seconds = round(delay.total_seconds())
+    reason = "429" if code == ErrorCode.RATE_LIMITED else code.label.lower()
+    return _move(
+        "requeue",
+        pk,
+        detail=f"{reason}, retry in {seconds} s"
+        if seconds
+        else f"{reason}, trying another account",
+        account_email="",
+        not_before=timezone.now() + delay,
+        error_code=code,
+        error_message=message,
+        rate_limited=F("rate_limited") + int(rate_limited),
+    )
+
+
+def accept(pk: int, *, jobid: str, email: str, result: dict, first_poll: float) -> bool:
+    """submitting (or unknown, when adopted) → running, with the upstream's jobid."""
+    now = timezone.now()
+    return _move(
+        "accept",
+        pk,
+        guard={"jobid__isnull": True},
+        account_email=email,
+        jobid=jobid,
+        accepted=now,
+        result=result,
+        error_code="",
+        error_message="",
+        next_poll=now + timedelta(seconds=first_poll),
+        poll_interval=first_poll,
+    )
+
+
+def mark_unknown(pk: int, code: ErrorCode, message: str) -> bool:
+    """submitting → unknown: the upstream may or may not have accepted it."""
+    return _move("mark_unknown", pk, error_code=code, error_message=message)
+
+
+def mark_fetching(pk: int, *, result: dict, completed_at: datetime, lease: timedelta) -> bool:
+    """running → fetching: the upstream finished; our copies of its files are next."""
+    return _move(
+        "mark_fetching",
+        pk,
+        result=result,
+        upstream_completed=completed_at,
+        next_poll=timezone.now() + lease,
+    )
+
+
+def complete(pk: int) -> bool:
+    """fetching → completed: every file is in our storage."""
+    return _move("complete", pk, finished=timezone.now(), error_code="", error_message="")
+
+
+def fail(
+    pk: int, code: ErrorCode, message: str, *, only_from: str | None = None, **fields: Any
+) -> bool:
+    """Any active status (or just `only_from`) → failed, with a reason the user can read."""
+    return _move(
+        "fail",
+        pk,
+        only_from=only_from,
+        detail=code.label,
+        error_code=code,
+        error_message=message,
+        finished=timezone.now(),
+        next_poll=None,
+        **fields,
+    )
+
+
+def cancel(pk: int, message: str, *, only_from: str) -> bool:
+    """queued or running → canceled (the caller stops the upstream job first when running)."""
+    return _move(
+        "cancel",
+        pk,
+        only_from=only_from,
+        finished=timezone.now(),
+        next_poll=None,
+        error_message=message,
+    )
+
+
+# Cover art jobs: pending → completed | failed (no History: they last seconds).
+
+
+def start_cover_job(pk: int) -> bool:
+    """Claim a pending cover job before its (credit-spending) call, so a re-run never repeats."""
+    return bool(
+        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING, started__isnull=True).update(
+            started=timezone.now()
+        )
+    )
+
+
+def complete_cover_job(pk: int, cover_ids: list[int], credits: int | None, note: str) -> bool:
+    return bool(
+        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING).update(
+            status=CoverStatus.COMPLETED,
+            cover_ids=cover_ids,
+            credits_used=credits,
+            error_message=note,
+            finished=timezone.now(),
+        )
+    )
+
+
+def fail_cover_job(pk: int, code: ErrorCode, message: str) -> bool:
+    return bool(
+        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING).update(
+            status=CoverStatus.FAILED,
+            error_code=code,
+            error_message=message,
+            finished=timezone.now(),
+        )
+    )

@@ -1,0 +1,17 @@
+"""The songs app's models, one module per concern."""
+
+from studio.songs.models.assets import AccountAsset, CoverArt, CoverArtJob, ReferenceAudio
+from studio.songs.models.generation import Clip, Generation, GenerationEvent
+from studio.songs.models.upstream import Lease, UpstreamAccount
+
+__all__ = [
+    "AccountAsset",
+    "Clip",
+    "CoverArt",
+    "CoverArtJob",
+    "Generation",
+    "GenerationEvent",
+    "Lease",
+    "ReferenceAudio",
+    "UpstreamAccount",
+]

@@ -1,0 +1,156 @@
+"""Songs and edits: what a user asked for (Generation), what happened to it (GenerationEvent)
+and what came back (Clip)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+def _webhook_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Generation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SUBMITTING = "submitting", "Submitting"
+        RUNNING = "running", "Generating"
+        FETCHING = "fetching", "Saving files"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    ACTIVE = (Status.QUEUED, Status.SUBMITTING, Status.RUNNING, Status.FETCHING)
+
+    class Ghostwriter(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        PRO = "pro", "Pro"
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    prompt = models.TextField()
+    lyrics = models.TextField(blank=True)
+    instrumental = models.BooleanField(default=False)
+    ghostwriter = models.CharField(max_length=10, choices=Ghostwriter.choices, blank=True)
+    cover_art = models.ForeignKey(
+        "songs.CoverArt", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Extra references, in order: CoverArt ids after the cover, ReferenceAudio ids.
+    extra_image_ids = models.JSONField(default=list, blank=True)
+    reference_audio_ids = models.JSONField(default=list, blank=True)
+    # What the user chose ("" = Auto) and the account the job actually runs on.
+    account_choice = models.CharField(max_length=254, blank=True)
+    account_email = models.CharField(max_length=254, blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    jobid = models.CharField(max_length=300, unique=True, null=True, blank=True)
+    submit_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    webhook_token = models.CharField(max_length=64, unique=True, default=_webhook_token)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    request = models.JSONField(default=dict, blank=True)  # the body sent to POST /music
+    # The last job record read back from the upstream.
+    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # Lowercased prompt, clip titles and lyrics, for the library search (songs/search.py).
+    search_text = models.TextField(blank=True, editable=False)
+    retried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Retries of "not accepted" answers (429, nothing sent) wait until this time.
+    not_before = models.DateTimeField(null=True, blank=True)
+    rate_limited = models.PositiveIntegerField(default=0)
+    submit_started = models.DateTimeField(null=True, blank=True)  # written before POST /music
+    accepted = models.DateTimeField(null=True, blank=True)
+    next_poll = models.DateTimeField(null=True, blank=True)
+    poll_interval = models.FloatField(default=5.0)
+    upstream_completed = models.DateTimeField(null=True, blank=True)
+    fetch_attempts = models.PositiveIntegerField(default=0)
+    finished = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["team", "-created"], name="generation_team_created"),
+            # The library: a team's completed songs, newest first (its count reads only this),
+            # and "mine only".
+            models.Index(fields=["team", "status", "-created", "-id"], name="generation_library"),
+            models.Index(fields=["author", "status", "-created", "-id"], name="generation_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Generation {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class GenerationEvent(models.Model):
+    """One status change of a generation, written by studio/songs/lifecycle.py: its History."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)  # "" for the first event
+    to_status = models.CharField(max_length=12, choices=Generation.Status.choices)
+    # What the user should read beside the time ("sent to alice@…", "429, retry in 20 s").
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.generation_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class Clip(models.Model):
+    class Slot(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="clips")
+    slot = models.CharField(max_length=1, choices=Slot.choices)
+    clip_id = models.CharField(max_length=300, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    lyrics = models.TextField(blank=True)
+    lyrics_timing = models.JSONField(null=True, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    # Upstream's signed URLs: only used to fetch our copies, never shown.
+    audio_url = models.TextField(blank=True)
+    wav_url = models.TextField(blank=True)
+    image_url = models.TextField(blank=True)
+    audio = models.FileField(upload_to="clips/%Y/%m/", blank=True)
+    wav = models.FileField(upload_to="clips/%Y/%m/", blank=True)
+    image = models.FileField(upload_to="clips/%Y/%m/", blank=True)
+    peaks = models.JSONField(default=list, blank=True)
+    is_pick = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["generation", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "slot"], name="one_clip_per_slot")
+        ]
+        indexes = [
+            # "Picks only": the few picked clips, without reading every clip row.
+            models.Index(
+                fields=["generation"], condition=models.Q(is_pick=True), name="clip_picks"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Untitled'} ({self.slot})"

@@ -1,0 +1,1 @@
+"""Getting a song from the queue to our storage: dispatch, tracking, recovery, ingest."""

@@ -1,0 +1,198 @@
+"""Submitting songs: exactly once, in order, within each account's maxJobs (DESIGN §5.1, §5.6).
+
+A generation is claimed (queued → submitting) before POST /music, and its outcome is written
+after. Only answers that prove the song was *not* accepted put it back in the queue; a timeout,
+a 5xx or a dropped connection leave it `unknown`, never resubmitted automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from studio.flowmusic import (
+    AMBIGUOUS,
+    TRANSIENT,
+    AccountError,
+    FlowMusicClient,
+    InsufficientCredits,
+    Job,
+    RateLimited,
+    SongRequest,
+    UpstreamError,
+)
+from studio.songs import lifecycle
+from studio.songs.lifecycle import ErrorCode
+from studio.songs.models import Generation, UpstreamAccount
+from studio.songs.pipeline import accounts, references
+
+log = logging.getLogger(__name__)
+Status = Generation.Status
+
+FIRST_POLL = 5.0
+MAX_BACKOFF = 300.0
+UNKNOWN_MESSAGE = (
+    "Flow Music did not answer in time, so we cannot tell whether it accepted this song "
+    "(credits may have been spent). We are looking for the job; if it does not appear, "
+    "use Retry to submit it again."
+)
+UNREACHABLE = "Upstream unreachable, will retry."
+NO_ACCOUNT = (
+    "No Flow Music account can take songs now: every account is out of credits or in an "
+    "error state. Top up credits or re-add the account upstream, then retry."
+)
+
+
+def webhook_url(generation: Generation) -> str | None:
+    if not settings.PUBLIC_URL:
+        return None
+    return settings.PUBLIC_URL + reverse("flowmusic_webhook", args=[generation.webhook_token])
+
+
+def backoff(attempt: int, retry_after: float | None = None) -> timedelta:
+    """Honour Retry-After; otherwise 5 s doubling, with jitter so workers spread out."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, MAX_BACKOFF))
+    seconds = min(5.0 * 2 ** max(attempt - 1, 0), MAX_BACKOFF)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def _eligible_queue():
+    return (
+        Generation.objects.filter(status=Status.QUEUED)
+        .exclude(not_before__gt=timezone.now())
+        .order_by("created", "pk")
+    )
+
+
+def _candidates(
+    generation: Generation, usable: list[UpstreamAccount], free: dict[str, int]
+) -> list[UpstreamAccount]:
+    """Accounts this generation may go to, best first (Auto: the cover's home, then idlest)."""
+    if generation.account_choice:
+        chosen = [a for a in usable if a.email == generation.account_choice]
+        # An account we do not know (yet) gets one slot; the upstream has the final word.
+        return chosen or [UpstreamAccount(email=generation.account_choice, max_jobs=1)]
+    home = references.home_account(generation)
+    healthy = [a for a in usable if a.can_take_songs]
+    return sorted(healthy, key=lambda a: (a.email != home, -free.get(a.email, 0)))
+
+
+@transaction.atomic
+def _claim(generation: Generation, account: UpstreamAccount) -> bool:
+    """Claim `generation` for `account` if the account still has a free slot once locked."""
+    # Serialise claims per account across workers (PostgreSQL row lock; SQLite write lock).
+    list(UpstreamAccount.objects.select_for_update().filter(email=account.email))
+    if accounts.running_on(account.email) >= account.max_jobs:
+        return False
+    return lifecycle.claim(generation.pk, account.email)
+
+
+def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
+    """Submit queued generations, oldest first, while their accounts have free slots."""
+    queue = list(_eligible_queue()[:limit])
+    if not queue:
+        return 0
+    try:
+        usable = accounts.refresh_accounts(client)
+    except UpstreamError as exc:
+        log.warning("dispatch: cannot list accounts: %s", exc.message)
+        Generation.objects.filter(pk__in=[g.pk for g in queue]).update(
+            error_code=ErrorCode.UNREACHABLE, error_message=f"{UNREACHABLE} {exc.message}"
+        )
+        return 0
+    # Free slots per account, counted once; each claim re-checks its account under a lock.
+    free = accounts.free_slots(usable)
+    sent = 0
+    for generation in queue:
+        if not generation.account_choice and not any(a.can_take_songs for a in usable):
+            lifecycle.fail(generation.pk, ErrorCode.NO_ACCOUNT, NO_ACCOUNT, only_from=Status.QUEUED)
+            continue
+        for account in _candidates(generation, usable, free):
+            if free.get(account.email, account.max_jobs) <= 0:
+                continue
+            if _claim(generation, account):
+                free[account.email] = free.get(account.email, account.max_jobs) - 1
+                _send(client, generation.pk, account.email)
+                sent += 1
+            else:
+                free[account.email] = 0  # another worker took the last slot
+            break
+        if free and all(slots <= 0 for slots in free.values()):
+            break  # every account is full: the rest wait for a slot
+    return sent
+
+
+def _song_request(generation: Generation, email: str, images, audios) -> SongRequest:
+    return SongRequest(
+        prompt=generation.prompt,
+        lyrics=generation.lyrics or None,
+        instrumental=generation.instrumental or None,
+        ghostwriter=(generation.ghostwriter or None) if not generation.lyrics else None,
+        email=email,
+        ref_images=tuple(images),
+        ref_audios=tuple(audios),
+        reply_url=webhook_url(generation),
+        reply_ref=str(generation.pk),
+    )
+
+
+def _send(client: FlowMusicClient, pk: int, email: str) -> None:
+    generation = Generation.objects.get(pk=pk)
+    try:
+        images, audios = references.reference_ids(client, generation, email)
+    except UpstreamError as exc:
+        # Uploading a reference spends no song credits: transient failures simply wait.
+        if exc.kind in (AMBIGUOUS, TRANSIENT):
+            delay = backoff(generation.rate_limited + 1, exc.retry_after)
+            lifecycle.requeue(pk, delay, ErrorCode.of(exc), exc.message)
+        else:
+            lifecycle.fail(pk, ErrorCode.of(exc), exc.message, only_from=Status.SUBMITTING)
+        return
+    request = _song_request(generation, email, images, audios)
+    # The attempt is on record before the request leaves (claim time + body).
+    Generation.objects.filter(pk=pk).update(request=request.to_json())
+    try:
+        job = client.create_song(request)
+    except UpstreamError as exc:
+        _refused(generation, email, exc)
+    else:
+        record_accepted(pk, job, email)
+
+
+def _refused(generation: Generation, email: str, exc: UpstreamError) -> None:
+    """What a failed POST /music means: wait, try another account, fail, or unknown."""
+    pk, attempt = generation.pk, generation.rate_limited + 1
+    code = ErrorCode.of(exc)
+    if isinstance(exc, RateLimited):
+        delay = backoff(attempt, exc.retry_after)
+        lifecycle.requeue(pk, delay, code, exc.message, rate_limited=True)
+    elif isinstance(exc, InsufficientCredits | AccountError) and not generation.account_choice:
+        # Auto: that account cannot take songs; another one may.
+        accounts.mark_unusable(email, exc)
+        lifecycle.requeue(pk, timedelta(0), code, exc.message)
+    elif exc.kind == TRANSIENT:  # nothing reached the upstream
+        message = f"{UNREACHABLE} {exc.message}"
+        lifecycle.requeue(pk, backoff(attempt), ErrorCode.UNREACHABLE, message)
+    elif exc.kind == AMBIGUOUS:
+        lifecycle.mark_unknown(pk, ErrorCode.NO_ANSWER, UNKNOWN_MESSAGE)
+    else:
+        lifecycle.fail(pk, code, exc.message, only_from=Status.SUBMITTING)
+
+
+def job_record(job: Job) -> dict:
+    return asdict(job)
+
+
+def record_accepted(pk: int, job: Job, email: str) -> bool:
+    """Store the jobid (→ running); False if another path already did."""
+    return lifecycle.accept(
+        pk, jobid=job.jobid, email=job.email or email, result=job_record(job), first_poll=FIRST_POLL
+    )

@@ -1,0 +1,79 @@
+"""The reconciler: one loop across all workers that moves every job in flight along.
+
+Each pass reads everything from the database, so it is safe at any time, any number of times.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django_q.conf import Conf
+
+from studio.enqueue import enqueue
+from studio.flowmusic import FlowMusicClient
+from studio.songs.models import Generation
+from studio.songs.pipeline import dispatch, leases, recovery, tracking
+
+log = logging.getLogger(__name__)
+Status = Generation.Status
+
+LEASE_NAME = "reconciler"
+RECONCILE_SECONDS = 50  # one run loops this long, then hands over to the next
+TICK = 0.5
+HEARTBEAT_EVERY = 5.0
+LEASE = timedelta(seconds=20)
+
+
+def reconcile_once(client: FlowMusicClient) -> None:
+    """One pass over everything in flight."""
+    recovery.recover_stale_submissions()
+    recovery.adopt_unknown(client)
+    for pk in tracking.poll_due(client):
+        enqueue("ingest", pk)
+    _restart_stalled_downloads()
+    dispatch.dispatch(client)
+
+
+def _restart_stalled_downloads() -> None:
+    """Downloads whose worker died, or that failed and are due again."""
+    now = timezone.now()
+    due = Q(next_poll__lte=now) | Q(next_poll__isnull=True)
+    stalled = Generation.objects.filter(due, status=Status.FETCHING)
+    for pk in list(stalled.values_list("pk", flat=True)):
+        # Taken by pushing the lease forward, so two passes never queue the same download.
+        if stalled.filter(pk=pk).update(next_poll=now + tracking.FETCH_LEASE):
+            enqueue("ingest", pk)
+
+
+def run(seconds: float = RECONCILE_SECONDS) -> None:
+    """The reconciler loop, if no other worker runs it. Each run hands over to a fresh task
+    when it ends, so polling never pauses; the one-minute schedule only restarts the chain
+    after a worker died (its lease then runs out within seconds)."""
+    holder = uuid.uuid4().hex
+    if not leases.take(LEASE_NAME, holder, LEASE):
+        return
+    deadline = time.monotonic() + seconds
+    next_beat = 0.0
+    try:
+        with FlowMusicClient.from_settings() as client:
+            while time.monotonic() < deadline:
+                if time.monotonic() >= next_beat:
+                    # A short lease, renewed as we go: a killed worker's expires quickly.
+                    if not leases.renew(LEASE_NAME, holder, LEASE):
+                        return
+                    leases.beat()
+                    next_beat = time.monotonic() + HEARTBEAT_EVERY
+                try:
+                    reconcile_once(client)
+                except Exception:  # keep the loop alive; the next pass retries from the DB
+                    log.exception("reconcile pass failed")
+                time.sleep(TICK)
+    finally:
+        leases.release(LEASE_NAME, holder)
+    if not Conf.SYNC:  # in tests tasks run inline: no endless chain
+        enqueue("reconcile")

@@ -1,0 +1,88 @@
+"""Submissions whose outcome we did not learn: a worker died around POST /music, or the answer
+was lost. Never resend; find the job on the upstream and adopt it (DESIGN §5.1, §5.2)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from studio.flowmusic import FlowMusicClient, UpstreamError
+from studio.songs import lifecycle
+from studio.songs.lifecycle import ErrorCode
+from studio.songs.models import Generation
+from studio.songs.pipeline.dispatch import UNKNOWN_MESSAGE, record_accepted
+
+log = logging.getLogger(__name__)
+Status = Generation.Status
+
+# A claim older than this with no jobid means the worker died around POST /music.
+STALE_SUBMIT = timedelta(minutes=2)
+# How far back adoption looks for an unknown submission.
+ADOPTION_WINDOW = timedelta(hours=6)
+CLOCK_SKEW = timedelta(seconds=30)
+
+
+def recover_stale_submissions() -> int:
+    """A claim with no outcome becomes `unknown`, to be looked for (never resent)."""
+    cutoff = timezone.now() - STALE_SUBMIT
+    stale = Generation.objects.filter(
+        status=Status.SUBMITTING, jobid__isnull=True, submit_started__lt=cutoff
+    ).values_list("pk", flat=True)
+    return sum(
+        lifecycle.mark_unknown(pk, ErrorCode.INTERRUPTED, UNKNOWN_MESSAGE) for pk in list(stale)
+    )
+
+
+def adopt_unknown(client: FlowMusicClient) -> int:
+    """Find the job of an `unknown` submission among the account's running jobs, and adopt it.
+
+    A candidate is a running job on that account, created after our attempt, that no generation
+    owns; it is adopted only when its echoed request carries our replyRef.
+    """
+    since = timezone.now() - ADOPTION_WINDOW
+    unknown = list(
+        Generation.objects.filter(
+            status=Status.UNKNOWN, jobid__isnull=True, submit_started__gte=since
+        ).exclude(account_email="")
+    )
+    if not unknown:
+        return 0
+    try:
+        running = client.list_jobs()
+    except UpstreamError:
+        return 0
+    owned = {
+        jobid
+        for jobid in Generation.objects.filter(jobid__isnull=False).values_list("jobid", flat=True)
+        if jobid
+    }
+    adopted = 0
+    for generation in unknown:
+        jobid = _find_job(client, generation, running, owned)
+        if jobid:
+            owned.add(jobid)
+            adopted += 1
+            log.info("adopted job for generation %s", generation.pk)
+    return adopted
+
+
+def _find_job(
+    client: FlowMusicClient, generation: Generation, running, owned: set[str]
+) -> str | None:
+    """The jobid adopted for `generation`, or None."""
+    jobs = running.get(generation.account_email)
+    started = generation.submit_started
+    for entry in jobs.jobs if jobs else ():
+        too_old = entry.created_at and started and entry.created_at < started - CLOCK_SKEW
+        if entry.jobid in owned or too_old:
+            continue
+        try:
+            job = client.get_job(entry.jobid)
+        except UpstreamError:
+            continue
+        if job.reply_ref != str(generation.pk):
+            continue
+        return job.jobid if record_accepted(generation.pk, job, generation.account_email) else None
+    return None

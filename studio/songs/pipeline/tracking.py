@@ -1,0 +1,139 @@
+"""Following accepted jobs to the end (DESIGN §5.2): due polls and "look now" from webhooks.
+
+Every step reads its state from the database, so a worker killed anywhere resumes here.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from studio.flowmusic import FlowMusicClient, Job, NotFound, UpstreamError
+from studio.songs import lifecycle, search
+from studio.songs.lifecycle import ErrorCode
+from studio.songs.models import Clip, Generation
+from studio.songs.pipeline.dispatch import job_record
+
+log = logging.getLogger(__name__)
+Status = Generation.Status
+
+MAX_POLL_INTERVAL = 30.0
+POLL_GROWTH = 1.5
+POLL_CONCURRENCY = 4
+POLL_BATCH = 40
+# Jobs are kept upstream about a week; a 404 after that means it is gone for good.
+UPSTREAM_RETENTION = timedelta(days=7)
+# The finder of a completed job fetches its files; others wait this long before stepping in.
+FETCH_LEASE = timedelta(minutes=2)
+MODERATION_CODE = "moderation_reject"
+
+
+def apply_job(generation: Generation, job: Job) -> str:
+    """Move a running generation along from a fresh job record; returns the new status."""
+    if job.is_completed:
+        with transaction.atomic():
+            moved = lifecycle.mark_fetching(
+                generation.pk,
+                result=job_record(job),
+                completed_at=job.completed_at or timezone.now(),
+                lease=FETCH_LEASE,
+            )
+            if moved:
+                _create_clips(generation, job)
+                search.refresh(generation.pk)
+        return Status.FETCHING if moved else Generation.objects.get(pk=generation.pk).status
+    if job.is_failed:
+        error = job.error
+        code = ErrorCode.MODERATED if error and error.code == MODERATION_CODE else None
+        reason = error.message if error else "Flow Music ended the job without audio."
+        lifecycle.fail(
+            generation.pk,
+            code or ErrorCode.JOB_FAILED,
+            f"{reason}. Try a different prompt or retry.",
+            only_from=Status.RUNNING,
+            result=job_record(job),
+        )
+        return Status.FAILED
+    _poll_later(generation, min(generation.poll_interval * POLL_GROWTH, MAX_POLL_INTERVAL))
+    return Status.RUNNING
+
+
+def _poll_later(generation: Generation, interval: float) -> None:
+    Generation.objects.filter(pk=generation.pk, status=Status.RUNNING).update(
+        poll_interval=interval, next_poll=timezone.now() + timedelta(seconds=interval)
+    )
+
+
+def _create_clips(generation: Generation, job: Job) -> None:
+    for slot, clip in zip(Clip.Slot.values, job.clips[:2], strict=False):
+        timing = clip.lyrics_timing
+        Clip.objects.get_or_create(
+            clip_id=clip.clip,
+            defaults={
+                "generation": generation,
+                "slot": slot,
+                "title": clip.title or "",
+                "duration_s": clip.duration_s,
+                "lyrics": clip.lyrics or "",
+                "lyrics_timing": [list(pair) for pair in timing] if timing is not None else None,
+                "seed": clip.seed,
+                "audio_url": clip.audio_url,
+                "wav_url": clip.wav_url,
+                "image_url": clip.image_url or "",
+            },
+        )
+
+
+def handle_lookup_error(generation: Generation, exc: UpstreamError) -> None:
+    """A failed GET /jobs/{id}: look again later, unless the job is past its retention."""
+    accepted = generation.accepted
+    if isinstance(exc, NotFound) and accepted and timezone.now() - accepted > UPSTREAM_RETENTION:
+        message = "Expired upstream: Flow Music no longer knows this job."
+        lifecycle.fail(generation.pk, ErrorCode.EXPIRED, message, only_from=Status.RUNNING)
+        return
+    _poll_later(generation, min(generation.poll_interval * 2, MAX_POLL_INTERVAL * 2))
+
+
+def look_now(client: FlowMusicClient, generation_id: int) -> str | None:
+    """Look at one running job now (a webhook said so); returns its new status."""
+    generation = Generation.objects.filter(pk=generation_id, status=Status.RUNNING).first()
+    if generation is None or not generation.jobid:
+        return None
+    try:
+        job = client.get_job(generation.jobid)
+    except UpstreamError as exc:
+        handle_lookup_error(generation, exc)
+        return Status.RUNNING
+    return apply_job(generation, job)
+
+
+def poll_due(client: FlowMusicClient) -> list[int]:
+    """GET the due running jobs (a few at a time); returns the ids that finished upstream."""
+    due = list(
+        Generation.objects.filter(status=Status.RUNNING, next_poll__lte=timezone.now()).order_by(
+            "next_poll"
+        )[:POLL_BATCH]
+    )
+    if not due:
+        return []
+
+    def fetch(generation: Generation) -> Job | UpstreamError:
+        try:
+            return client.get_job(generation.jobid or "")
+        except UpstreamError as exc:
+            return exc
+
+    # Only the HTTP calls run in threads; the database is written from this thread.
+    with ThreadPoolExecutor(max_workers=POLL_CONCURRENCY) as pool:
+        answers = list(pool.map(fetch, due))
+    finished = []
+    for generation, answer in zip(due, answers, strict=True):
+        if isinstance(answer, UpstreamError):
+            handle_lookup_error(generation, answer)
+        elif apply_job(generation, answer) == Status.FETCHING:
+            finished.append(generation.pk)
+    return finished

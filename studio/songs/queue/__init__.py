@@ -1,0 +1,1 @@
+"""The queue page: what is in flight and what just ended, with its History."""
