@@ -15,23 +15,8 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.flowmusic import (
-    AccountError,
-    BadRequest,
-    ConnectionFailed,
-    Forbidden,
-    ImageDeclined,
-    InsufficientCredits,
-    Moderated,
-    NotFound,
-    PayloadTooLarge,
-    RateLimited,
-    ServerError,
-    Unauthorized,
-    UpstreamError,
-    UpstreamTimeout,
-)
 from studio.songs.models import CoverArtJob, Generation, GenerationEvent
+from studio.upstream import errors
 
 Status = Generation.Status
 CoverStatus = CoverArtJob.Status
@@ -65,26 +50,26 @@ class ErrorCode(models.TextChoices):
     STALLED = "stalled", "Took too long"
 
     @classmethod
-    def of(cls, exc: UpstreamError) -> ErrorCode:
+    def of(cls, exc: errors.UpstreamError) -> ErrorCode:
         return next(
             (code for kind, code in _ERROR_CODES.items() if isinstance(exc, kind)), cls.UPSTREAM
         )
 
 
-_ERROR_CODES: dict[type[UpstreamError], ErrorCode] = {
-    BadRequest: ErrorCode.BAD_REQUEST,
-    Unauthorized: ErrorCode.UNAUTHORIZED,
-    InsufficientCredits: ErrorCode.NO_CREDITS,
-    Forbidden: ErrorCode.FORBIDDEN,
-    NotFound: ErrorCode.NOT_FOUND,
-    PayloadTooLarge: ErrorCode.TOO_LARGE,
-    Moderated: ErrorCode.MODERATED,
-    ImageDeclined: ErrorCode.IMAGE_DECLINED,
-    RateLimited: ErrorCode.RATE_LIMITED,
-    AccountError: ErrorCode.ACCOUNT_ERROR,
-    ServerError: ErrorCode.SERVER_ERROR,
-    UpstreamTimeout: ErrorCode.TIMEOUT,
-    ConnectionFailed: ErrorCode.CONNECTION,
+_ERROR_CODES: dict[type[errors.UpstreamError], ErrorCode] = {
+    errors.BadRequest: ErrorCode.BAD_REQUEST,
+    errors.Unauthorized: ErrorCode.UNAUTHORIZED,
+    errors.InsufficientCredits: ErrorCode.NO_CREDITS,
+    errors.Forbidden: ErrorCode.FORBIDDEN,
+    errors.NotFound: ErrorCode.NOT_FOUND,
+    errors.PayloadTooLarge: ErrorCode.TOO_LARGE,
+    errors.Moderated: ErrorCode.MODERATED,
+    errors.ImageDeclined: ErrorCode.IMAGE_DECLINED,
+    errors.RateLimited: ErrorCode.RATE_LIMITED,
+    errors.AccountError: ErrorCode.ACCOUNT_ERROR,
+    errors.ServerError: ErrorCode.SERVER_ERROR,
+    errors.UpstreamTimeout: ErrorCode.TIMEOUT,
+    errors.ConnectionFailed: ErrorCode.CONNECTION,
 }
 
 # move name → (statuses it may start from, status it ends in)
