@@ -130,14 +130,18 @@ def database_config(url: str | None, data_dir: Path) -> dict:
 
 def secret_key(explicit: str | None, data_dir: Path) -> str:
     """The given SECRET_KEY, or one generated on first start and kept in the data dir."""
-    if explicit:
-        return explicit
-    path = data_dir / "secret_key"
+    return explicit or kept_secret(data_dir / "secret_key")
+
+
+def kept_secret(path: Path) -> str:
+    """A random secret made on first start and kept in `path` (owner-only), so every process
+    of this instance reads the same one and no two instances share it."""
     if path.exists():
         return path.read_text().strip()
     from django.utils.crypto import get_random_string
 
     key = get_random_string(64, "abcdefghijklmnopqrstuvwxyz0123456789!@#%^&*(-_=+)")
+    data_dir = path.parent
     data_dir.mkdir(parents=True, exist_ok=True)
     # Create with owner-only permissions; exclusive so two processes starting together agree.
     try:

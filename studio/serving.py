@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
+from studio.filenames import safe_filename
 from studio.ranges import UNSATISFIABLE, iter_file, parse_range
 
 Headers = dict[str, str | None]
@@ -47,6 +48,7 @@ def serve_file(
     nginx with X-Accel-Redirect when configured, else 206 for a Range (416 when unsatisfiable) or
     the whole file."""
     path, stat = _stat(stored)
+    filename = safe_filename(filename)  # often made from a title: see studio/filenames.py
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     etag = f'"{stat.st_size:x}-{int(stat.st_mtime):x}"'
     headers = {

@@ -7,6 +7,7 @@ There is one settings module. Each setting reads its variable through a typed he
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from studio.env import (
@@ -16,6 +17,7 @@ from studio.env import (
     env_list,
     env_str,
     env_url,
+    kept_secret,
     secret_key,
 )
 
@@ -49,8 +51,9 @@ FLOWMUSIC_SIMULATED = FLOWMUSIC_API_TOKEN is None
 # Mount point of the built-in simulator inside the app (only served when simulated).
 SIMULATOR_PREFIX = "simulator/"
 SIMULATOR_BASE_URL = f"http://127.0.0.1:{PORT}/{SIMULATOR_PREFIX.rstrip('/')}"
-# The in-app simulator's own bearer token; it guards nothing secret (all its data is made up).
-SIMULATOR_TOKEN = "simulator-token"
+# The mounted simulator's bearer token: random per instance, kept in the data dir, so only this
+# Studio's own processes can call it (its data is made up, but its jobs hold account slots).
+SIMULATOR_TOKEN = kept_secret(DATA_DIR / "simulator_token")
 
 # Flow Music base URL, used when a token is set.
 FLOWMUSIC_API_URL = (
@@ -80,12 +83,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Before django_q: its `qcluster` command replaces django-q2's (prompt, deadlock-free stop).
+    "studio.ops",
     "django_q",
+    "axes",
     "studio.teams",
     "studio.songs",
     "studio.library",
     "studio.simulator",
-    "studio.ops",
 ]
 
 MIDDLEWARE = [
@@ -203,8 +208,52 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Webhook and share tokens never reach a log line (studio/ops/logmask.py).
+    "filters": {"mask_tokens": {"()": "studio.ops.logmask.MaskTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Failures and lockouts stay (warnings); axes' per-attempt INFO chatter does not.
+        "axes": {"level": "WARNING"},
+        # Django's own default handlers would print unmasked copies: everything goes through ours.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Sign-ins: django-axes refuses a username or address locked out after failed tries
+# (studio/teams/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "studio.teams.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 5 failed sign-ins per username or per client address lock either out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# " victim", "ｖｉｃｔｉｍ" and "Victim" count as "victim" (strip + NFKC + casefold).
+AXES_USERNAME_CALLABLE = "studio.teams.throttle.throttle_username"
+# A sign-in clears its own username's failures only (studio/teams/signals.py), not its address's.
+AXES_RESET_ON_SUCCESS = False
+# Tries during a lockout are refused without being counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No table of every successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+# Client address: behind our proxy, the last X-Forwarded-For entry (the one nginx appended).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if SECURE_PROXY_SSL_HEADER else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = 0
+# Not strict: an extra X-Forwarded-For entry sent by a client must not make it count as the proxy.
+IPWARE_STRICT = False
+# The login form shows the lockout message itself: no axes middleware.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]

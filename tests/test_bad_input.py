@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from studio.songs.compose import uploads
+from studio.songs import filecheck
 from studio.songs.compose.fields import utf16_length
 from studio.songs.compose.forms import PROMPT_MAX
 from studio.songs.models import CoverArt, Generation
@@ -99,16 +99,16 @@ def test_an_emoji_counts_as_two_like_the_page_counter(owner_client, simulator):
 def test_bytes_that_are_not_an_image_are_refused_whatever_their_name(data, name):
     if data.startswith((b"\x89PNG", b"\xff\xd8", b"RIFF")):
         return  # could be a (damaged) real image: judged by the content checks below
-    with pytest.raises(uploads.Rejected):
-        uploads.check_image(io.BytesIO(data))
+    with pytest.raises(filecheck.Rejected):
+        filecheck.check_image(io.BytesIO(data))
 
 
 @PROPERTY
 @given(cut=st.integers(min_value=8, max_value=400))
 def test_a_truncated_image_is_refused(cut):
     whole = png_bytes((200, 200))
-    with pytest.raises(uploads.Rejected):
-        uploads.check_image(io.BytesIO(whole[: min(cut, len(whole) - 20)]))
+    with pytest.raises(filecheck.Rejected):
+        filecheck.check_image(io.BytesIO(whole[: min(cut, len(whole) - 20)]))
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from django.urls import reverse
 from PIL import Image
 
 from studio.flowmusic.errors import IMAGE_DECLINED_MESSAGE
-from studio.songs.compose import covers, uploads
+from studio.songs import filecheck
+from studio.songs.compose import covers
 from studio.songs.models import AccountAsset, CoverArt, CoverArtJob, ReferenceAudio
 from tests.upstream_samples import png_bytes, png_header_only, wav_bytes
 
@@ -284,7 +285,7 @@ def test_junk_reference_audio_is_refused(owner_client, settings, content):
     ],
 )
 def test_audio_types_come_from_magic_bytes(head, expected):
-    assert uploads.audio_type(head) == expected
+    assert filecheck.audio_type(head) == expected
 
 
 # Team isolation -----------------------------------------------------------------------------

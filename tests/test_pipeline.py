@@ -13,7 +13,7 @@ from studio.flowmusic import FlowMusicClient
 from studio.songs import services, tasks
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation, Lease
-from studio.songs.pipeline import leases, reconciler, tracking
+from studio.songs.pipeline import leases, reconciler, recovery, tracking
 from tests.pipeline import Status, accepted_refs, drive, settled, song
 
 pytestmark = pytest.mark.usefixtures("pipeline")
@@ -132,18 +132,29 @@ def test_exactly_once_through_429s_a_500_and_dropped_connections(team, owner, si
     assert len(refs) == len(set(refs)) == live.count()
 
 
-def test_unknown_outcome_is_adopted_when_the_job_shows_up(team, owner, simulator):
+def test_a_lost_answer_to_an_accepted_song_is_found_upstream_and_adopted(team, owner, simulator):
     simulator.state.latency = 2.0
     simulator.state.inject("POST /music", "accept_then_drop")
     generation = song(team, owner)
     generation.refresh_from_db()
+    # Never shown as unknown: the job list had it, so the song simply goes on.
+    assert generation.status == Status.RUNNING
+    assert generation.jobid == simulator.state.accepted_songs()[0].jobid
+    history = list(generation.events.values_list("to_status", flat=True))
+    assert history == [Status.QUEUED, Status.SUBMITTING, Status.RUNNING]
+    drive(lambda: Generation.objects.get(pk=generation.pk).status == Status.COMPLETED)
+    assert len(simulator.state.accepted_songs()) == 1
+
+
+def test_a_lost_answer_the_upstream_cannot_account_for_is_unknown(team, owner, simulator):
+    simulator.state.inject("POST /music", "drop")  # dropped before the upstream made a job
+    generation = song(team, owner)
+    generation.refresh_from_db()
     assert generation.status == Status.UNKNOWN and generation.jobid is None
     assert "cannot tell whether" in generation.error_message
-    drive(lambda: Generation.objects.get(pk=generation.pk).status == Status.COMPLETED)
-    generation.refresh_from_db()
-    assert generation.status == Status.COMPLETED
-    assert generation.jobid == simulator.state.accepted_songs()[0].jobid
-    assert len(simulator.state.accepted_songs()) == 1
+    lookups = [r for r in simulator.state.requests if r.route == "GET /jobs"]
+    assert len(lookups) == recovery.LOOKUP_TRIES  # it looked before saying so
+    assert not simulator.state.accepted_songs()
 
 
 def test_a_stale_claim_becomes_unknown_and_is_never_resent(team, owner, simulator):

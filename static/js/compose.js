@@ -3,7 +3,10 @@
 (function () {
   "use strict";
 
-  const DRAFT_KEY = "studio.compose.draft.v1";
+  // The draft is the signed-in user's own (base.html renders the key with their id), so on a
+  // shared browser nobody else's draft can show up; logout.js removes them all at logout.
+  const DRAFT_KEY = document.body.getAttribute("data-draft-key");
+  const DRAFT_PREFIX = document.body.getAttribute("data-draft-prefix");
   // Element id -> how its value is saved; the cover prompt belongs to its own form.
   const DRAFT_FIELDS = {
     id_prompt: "value",
@@ -101,6 +104,7 @@
   }
 
   function readDraft() {
+    if (!DRAFT_KEY) return null;
     try {
       return JSON.parse(window.localStorage.getItem(DRAFT_KEY) || "null");
     } catch (error) {
@@ -108,9 +112,28 @@
     }
   }
 
+  // Drafts of other users who did not log out here (their session ran out) go too.
+  function forgetOtherDrafts() {
+    if (!DRAFT_KEY || !DRAFT_PREFIX) return;
+    try {
+      const others = [];
+      for (let i = 0; i < window.localStorage.length; i += 1) {
+        const key = window.localStorage.key(i);
+        if (key && key.indexOf(DRAFT_PREFIX) === 0 && key !== DRAFT_KEY) others.push(key);
+      }
+      others.forEach(function (key) {
+        window.localStorage.removeItem(key);
+      });
+    } catch (error) {
+      // Storage disabled: nothing was kept.
+    }
+  }
+
   let saveTimer = null;
+  let loggingOut = false;
   function saveDraft() {
     window.clearTimeout(saveTimer);
+    if (!DRAFT_KEY || loggingOut) return;
     saveTimer = window.setTimeout(function () {
       const draft = {};
       Object.keys(DRAFT_FIELDS).forEach(function (id) {
@@ -126,6 +149,7 @@
   }
 
   function clearDraft() {
+    if (!DRAFT_KEY) return;
     try {
       window.localStorage.removeItem(DRAFT_KEY);
     } catch (error) {
@@ -184,7 +208,16 @@
   }
 
   function init() {
+    forgetOtherDrafts();
     if ($("[data-clear-draft]")) clearDraft();
+    // A save still waiting when the user logs out would write the draft back after logout.js
+    // removed it.
+    document.addEventListener("submit", function (event) {
+      if (event.target && event.target.hasAttribute("data-logout")) {
+        loggingOut = true;
+        window.clearTimeout(saveTimer);
+      }
+    }, true);
     const form = $("#song-form");
     if (!form) return;
     restoreDraft(form);

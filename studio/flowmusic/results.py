@@ -10,19 +10,44 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .fields import optional_int, optional_number, optional_str, parse_time, required_str
+from studio.upstream.errors import MalformedRecord
+
+from .fields import (
+    bounded_json,
+    clean_text,
+    optional_int,
+    optional_number,
+    optional_str,
+    parse_time,
+    require_object,
+    required_str,
+)
 
 PENDING = "pending"
 COMPLETED = "completed"
 FAILED = "failed"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED})
+# The documented statuses. Anything else is unreadable: better a clear failure of that one job
+# than polling it for the week the upstream keeps it.
+STATUSES = frozenset({PENDING, COMPLETED, FAILED})
+
+# What we keep of a record, at most: our columns' sizes, and far more than a real song needs.
+TITLE_MAX = 200
+LYRICS_MAX = 20_000
+URL_MAX = 8_192
+EMAIL_MAX = 254
+MESSAGE_MAX = 500
+MAX_DURATION = 24 * 3600.0
+MAX_TIMED_LINES = 5_000
+MAX_CLIPS = 8
+REQUEST_ECHO_MAX = 64 * 1024
 
 
 def _reply_ref(data: dict[str, Any], request: dict[str, Any]) -> str | None:
     """Our reference for the job: the webhook sends it on top, every record echoes it."""
     for value in (data.get("replyRef"), request.get("replyRef")):
-        if value is not None and value != "":
-            return str(value)
+        if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+            return str(value)[:100]
     return None
 
 
@@ -43,27 +68,45 @@ class Clip:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Clip:
-        timing: list[tuple[float, float]] | None = None
-        raw_timing = data.get("lyrics_timing")
-        if isinstance(raw_timing, list):
-            timing = []
-            for pair in raw_timing:
-                if isinstance(pair, list | tuple) and len(pair) >= 2:
-                    start, end = optional_number(pair[0]), optional_number(pair[1])
-                    if start is not None and end is not None:
-                        timing.append((start, end))
+        data = require_object(data, "a clip")
         return cls(
             clip=required_str(data, "clip", "clip"),
-            title=optional_str(data.get("title")),
-            duration_s=optional_number(data.get("duration_s")),
-            lyrics=optional_str(data.get("lyrics")),
-            seed=optional_int(data.get("seed")),
-            lyrics_timing=timing,
+            title=clean_text(data.get("title"), TITLE_MAX, lines=False) or None,
+            duration_s=optional_number(data.get("duration_s"), 0.0, MAX_DURATION),
+            lyrics=clean_text(data.get("lyrics"), LYRICS_MAX),
+            seed=optional_int(data.get("seed"), 0),
+            lyrics_timing=_timing(data.get("lyrics_timing")),
             created_at=parse_time(data.get("created_at")),
-            audio_url=optional_str(data.get("audio_url")) or "",
-            wav_url=optional_str(data.get("wav_url")) or "",
-            image_url=optional_str(data.get("image_url")),
+            audio_url=_url(data.get("audio_url")),
+            wav_url=_url(data.get("wav_url")),
+            image_url=_url(data.get("image_url")) or None,
         )
+
+
+def _status(data: dict[str, Any]) -> str:
+    status = required_str(data, "status", "job record", limit=40)
+    if status not in STATUSES:
+        raise MalformedRecord("job record with an unknown status")
+    return status
+
+
+def _url(value: object) -> str:
+    """A link as sent, or "" when it is not text or absurdly long (the downloader judges it)."""
+    return value if isinstance(value, str) and len(value) <= URL_MAX else ""
+
+
+def _timing(raw: object) -> list[tuple[float, float]] | None:
+    """[start, end] pairs in seconds; a pair that is not two ordered, finite times is dropped."""
+    if not isinstance(raw, list):
+        return None
+    pairs = []
+    for pair in raw[:MAX_TIMED_LINES]:
+        if isinstance(pair, list | tuple) and len(pair) >= 2:
+            start = optional_number(pair[0], 0.0, MAX_DURATION)
+            end = optional_number(pair[1], 0.0, MAX_DURATION)
+            if start is not None and end is not None and start <= end:
+                pairs.append((start, end))
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -76,11 +119,11 @@ class JobError:
     @classmethod
     def from_json(cls, data: object) -> JobError | None:
         if isinstance(data, str) and data:
-            return cls(code="error", message=data)
+            return cls(code="error", message=clean_text(data, MESSAGE_MAX) or "error")
         if not isinstance(data, dict):
             return None
-        code = optional_str(data.get("code")) or str(data.get("code") or "error")
-        return cls(code=code, message=optional_str(data.get("message")) or code)
+        code = clean_text(data.get("code"), 100, lines=False) or "error"
+        return cls(code=code, message=clean_text(data.get("message"), MESSAGE_MAX) or code)
 
 
 @dataclass(frozen=True)
@@ -112,17 +155,18 @@ class Job:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
-        request = data.get("request")
-        request = request if isinstance(request, dict) else {}
+        data = require_object(data, "the job record")
+        request = bounded_json(data.get("request"), REQUEST_ECHO_MAX)
         clips = data.get("clips")
+        clips = clips[:MAX_CLIPS] if isinstance(clips, list) else []
         return cls(
             jobid=required_str(data, "jobid", "job record"),
-            email=optional_str(data.get("email")) or "",
-            status=required_str(data, "status", "job record"),
+            email=clean_text(data.get("email"), EMAIL_MAX, lines=False) or "",
+            status=_status(data),
             created_at=parse_time(data.get("created_at")),
             completed_at=parse_time(data.get("completed_at")),
-            duration_ms=optional_int(data.get("duration_ms")),
-            clips=tuple(Clip.from_json(c) for c in clips or () if isinstance(c, dict)),
+            duration_ms=optional_int(data.get("duration_ms"), 0),
+            clips=tuple(Clip.from_json(c) for c in clips),
             error=JobError.from_json(data.get("error")),
             request=request,
             reply_ref=_reply_ref(data, request),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,25 +10,30 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from studio.filenames import MAX_BYTES, clean_text, cut_to_bytes, safe_filename
 from studio.library.lrc import build_lrc, has_timed_lines
 from studio.library.queries import clip_for_user, generation_for_user
 from studio.library.zipstream import Member, stream_zip
 from studio.songs.models import Clip, Generation
 
-UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 # Not for the archive: the webhook address carries a per-generation secret token.
 PRIVATE_REQUEST_KEYS = {"replyUrl"}
 
 
+# Bytes clip_name leaves free for the extension its callers add (".wav", ".lrc", ".m4a").
+EXTENSION_ROOM = 16
+
+
 def clip_name(clip: Clip) -> str:
-    """The base of a clip's download names: ``Morning Sun (A)``."""
-    title = clip.title or f"Song {clip.generation_id}"
-    return f"{title} ({clip.slot})"
+    """The base of a clip's download names: ``Morning Sun (A)``, already clean.
 
-
-def safe_name(name: str) -> str:
-    """A file name every unzip tool accepts: no separators, no control characters."""
-    return UNSAFE_NAME.sub("_", name).strip(" .")[:150] or "song"
+    A long title is cut here, not with the slot: "(A)" and "(B)" must survive, or the two takes
+    of a zip would get one name.
+    """
+    slot = f" ({clip.slot})"
+    room = MAX_BYTES - EXTENSION_ROOM - len(slot.encode())
+    title = cut_to_bytes(clean_text(clip.title or f"Song {clip.generation_id}"), room)
+    return (title.rstrip(" .") or f"Song {clip.generation_id}") + slot
 
 
 def attachment(filename: str) -> str:
@@ -47,7 +51,7 @@ def clip_lrc(request: HttpRequest, pk: int):
     if not has_timed_lines(clip.lyrics, clip.lyrics_timing):
         raise Http404("This clip has no timed lyrics.")
     response = HttpResponse(lrc_text(clip), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = attachment(f"{clip_name(clip)}.lrc")
+    response["Content-Disposition"] = attachment(safe_filename(f"{clip_name(clip)}.lrc"))
     return response
 
 
@@ -102,14 +106,14 @@ def generation_members(generation: Generation, clips: list[Clip]) -> list[Member
     members: list[Member] = []
     files: dict[int, dict] = {}
     for clip in clips:
-        base = safe_name(clip_name(clip))
+        wav_name, lrc_name = (safe_filename(clip_name(clip) + ext) for ext in (".wav", ".lrc"))
         files[clip.pk] = {}
         if wav := _stored_path(clip.wav):
-            members.append(Member(f"{base}.wav", path=wav))
-            files[clip.pk]["wav"] = f"{base}.wav"
+            members.append(Member(wav_name, path=wav))
+            files[clip.pk]["wav"] = wav_name
         if has_timed_lines(clip.lyrics, clip.lyrics_timing):
-            members.append(Member(f"{base}.lrc", data=lrc_text(clip).encode(), compress=True))
-            files[clip.pk]["lrc"] = f"{base}.lrc"
+            members.append(Member(lrc_name, data=lrc_text(clip).encode(), compress=True))
+            files[clip.pk]["lrc"] = lrc_name
     cover = generation.cover_art.image if generation.cover_art else None
     cover_path = _stored_path(cover) if cover else None
     if cover_path is None:
@@ -130,7 +134,7 @@ def generation_zip(request: HttpRequest, pk: int):
     response = StreamingHttpResponse(
         stream_zip(members, generation.created), content_type="application/zip"
     )
-    name = safe_name(clips[0].title or f"Song {generation.pk}")
-    response["Content-Disposition"] = attachment(f"{name}.zip")
+    name = safe_filename(f"{clips[0].title or f'Song {generation.pk}'}.zip", "Song")
+    response["Content-Disposition"] = attachment(name)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -30,16 +30,23 @@ CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
 
 
 def clip_for_user(user, pk: int) -> Clip:
-    """A clip of the user's team, or 404."""
+    """A clip of a completed song of the user's team, or 404. Until its generation completes
+    a clip's files are not known good (they may be half saved, or fail the checks)."""
     return get_object_or_404(
-        Clip.objects.select_related("generation"), pk=pk, generation__team=team_for(user)
+        Clip.objects.select_related("generation"),
+        pk=pk,
+        generation__team=team_for(user),
+        generation__status=Generation.Status.COMPLETED,
     )
 
 
 def generation_for_user(user, pk: int) -> Generation:
-    """A generation of the user's team, or 404."""
+    """A completed song of the user's team, or 404."""
     return get_object_or_404(
-        Generation.objects.select_related("author", "cover_art"), pk=pk, team=team_for(user)
+        Generation.objects.select_related("author", "cover_art"),
+        pk=pk,
+        team=team_for(user),
+        status=Generation.Status.COMPLETED,
     )
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from studio.filenames import safe_filename
+
 CHUNK = 64 * 1024
 
 
@@ -51,7 +53,8 @@ class Member:
 
 
 def _zipinfo(member: Member, size: int, date_time: datetime) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(member.name, date_time=date_time.timetuple()[:6])
+    # Callers pass clean names; this makes sure no member is one that unzip cannot extract.
+    info = zipfile.ZipInfo(safe_filename(member.name), date_time=date_time.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED if member.compress else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
     # Known in advance, so zipfile chooses zip64 headers for members past 4 GiB.

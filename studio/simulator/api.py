@@ -80,6 +80,11 @@ def _validate_song(state: SimulatorState, data: dict[str, Any]) -> str | None:
     reply = text_param(data, "replyUrl", 2_000)
     if reply is not None and not reply.startswith(("http://", "https://")):
         raise ApiError(400, "Parameter replyUrl must be an http(s) URL")
+    prefixes = state.reply_url_prefixes
+    if reply is not None and prefixes is not None and not reply.startswith(prefixes):
+        # Mounted inside Studio, the simulator posts only to Studio's own webhook: never a
+        # request on a stranger's behalf to an address of their choosing.
+        raise ApiError(400, "Parameter replyUrl must be this Studio's own webhook URL")
     owners = set()
     for key, value in data.items():
         match = _REF.match(key)

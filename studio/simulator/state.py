@@ -6,9 +6,11 @@ work (deadlines, pre-rendering, webhooks) in ``webhooks.py``, which this state s
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -56,6 +58,8 @@ class SimulatorState:
     webhook_backoff: tuple[float, ...]  # pause before each retry; its length = retries
     webhooks_enabled: bool
     webhook_repeat: int  # deliver every webhook this many times
+    # Hostile mode: (job, record) -> the record as sent (a broken or malicious upstream).
+    hostile: Callable[[SimJob, dict], dict] | None
 
     def __init__(
         self,
@@ -68,8 +72,11 @@ class SimulatorState:
         rsflowhub_credits: int = 1000,
         webhook_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
         media_dir: Path | None = None,
+        reply_url_prefixes: tuple[str, ...] | None = None,
     ) -> None:
         self.token = token
+        # None: any http(s) replyUrl (standalone); else only URLs under these prefixes.
+        self.reply_url_prefixes = reply_url_prefixes
         self._lock = threading.RLock()
         initial = default_accounts() if accounts is None else accounts
         self._initial_accounts = [replace(a) for a in initial]
@@ -81,6 +88,7 @@ class SimulatorState:
             webhook_backoff=tuple(webhook_backoff),
             webhooks_enabled=True,
             webhook_repeat=1,
+            hostile=None,
         )
         self.secret = uuid.uuid4().bytes + uuid.uuid4().bytes
         self.media = media.MediaStore(media_dir)
@@ -252,8 +260,10 @@ class SimulatorState:
             return due, next_at, self.generation
 
     def job_record(self, job: SimJob, base_url: str, prefix: str = "/v1/flowmusic") -> dict:
-        """The documented job record; renders the clips (once) when the job is completed."""
-        return records.job_record(job, self.media, partial(self.media_url, base_url, prefix))
+        """The documented job record; renders the clips (once) when the job is completed.
+        In hostile mode (`hostile` set, tests only) the record is rewritten as it leaves."""
+        record = records.job_record(job, self.media, partial(self.media_url, base_url, prefix))
+        return self.hostile(job, copy.deepcopy(record)) if self.hostile else record
 
     # -- assets and media ------------------------------------------------------------------
     def add_asset(self, email: str, kind: str, content_type: str, ext: str, **extra: Any):

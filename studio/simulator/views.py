@@ -26,10 +26,12 @@ def default_state() -> SimulatorState:
     global _state
     with _lock:
         if _state is None:
+            webhook = f"{settings.PUBLIC_URL}/hooks/flowmusic/" if settings.PUBLIC_URL else None
             _state = SimulatorState(
                 token=settings.SIMULATOR_TOKEN,
                 latency=MOUNTED_LATENCY,
                 media_dir=Path(settings.DATA_DIR) / "simulator",
+                reply_url_prefixes=(webhook,) if webhook else (),
             )
             atexit.register(_state.close)
         return _state

@@ -46,6 +46,8 @@ class ErrorCode(models.TextChoices):
     JOB_FAILED = "job_failed", "The upstream job failed"
     EXPIRED = "expired", "Expired upstream"
     DOWNLOAD = "download", "Files could not be saved"
+    BAD_MEDIA = "bad_media", "Unusable files"
+    MALFORMED = "malformed", "Unreadable job record"
     EMPTY = "empty", "Nothing came back"
     STALLED = "stalled", "Took too long"
 
@@ -197,9 +199,9 @@ def mark_fetching(pk: int, *, result: dict, completed_at: datetime, lease: timed
     )
 
 
-def complete(pk: int) -> bool:
-    """fetching → completed: every file is in our storage."""
-    return _move("complete", pk, finished=timezone.now(), error_code="", error_message="")
+def complete(pk: int, note: str = "") -> bool:
+    """fetching → completed: every file is in our storage (`note`: what was left out)."""
+    return _move("complete", pk, finished=timezone.now(), error_code="", error_message=note)
 
 
 def fail(

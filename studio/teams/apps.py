@@ -7,4 +7,4 @@ class TeamsConfig(AppConfig):
     verbose_name = "Teams"
 
     def ready(self) -> None:
-        from studio.teams import signals  # noqa: F401  (connects the superuser hook)
+        from studio.teams import signals  # noqa: F401  (connects the superuser and sign-in hooks)

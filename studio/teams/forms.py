@@ -11,17 +11,12 @@ class ThrottledLoginForm(AuthenticationForm):
     """Django's login form, refusing to even check a password once the limit is reached."""
 
     def clean(self):
-        username = self.data.get("username", "")
-        ip = throttle.client_ip(self.request) if self.request else None
-        if throttle.is_blocked(username, ip):
+        # Cleaned (stripped, NFKC) as the lookup sees it; throttle.py adds casefold().
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None and throttle.is_locked_out(self.request, username):
             raise forms.ValidationError(throttle.MESSAGE, code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(username, ip)
-            raise
-        throttle.forget(username)
-        return cleaned
+        # A failure is counted by axes (user_login_failed); a success clears it (signals.py).
+        return super().clean()
 
 
 class SignUpForm(UserCreationForm):

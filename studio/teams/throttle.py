@@ -1,45 +1,65 @@
-"""Failed sign-ins are limited per IP address and per username (5 per 15 minutes)."""
+"""Failed sign-ins are limited per username and per client address: 5 in 15 minutes.
+
+django-axes does the counting (settings: AXES_*). What is ours:
+
+- The username is counted as Django looks it up, not as typed: the login form strips it and
+  NFKC-normalises it, so " victim", a tab-padded "victim" and full-width "ｖｉｃｔｉｍ" all sign in
+  as "victim" and must share its count. Case is folded on top: "Victim" counts against "victim" too.
+- Locked out, our login form says so itself; the backend refuses any other way in (the admin's
+  login form) with the usual "wrong password" message.
+- A successful sign-in clears that username's failures, not its address's (it may be shared):
+  see signals.py; axes' own AXES_RESET_ON_SUCCESS would clear the address too.
+
+Axes counts from each (username, address) pair's last failure, so a lockout ends 15 minutes
+after the last failed try rather than the first; stricter, never looser, than a sliding window.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import unicodedata
+from typing import Any
 
-from django.conf import settings
-from django.utils import timezone
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials
+from django.http import HttpRequest
 
-from studio.teams.models import FailedLogin
-
-LIMIT = 5
-WINDOW = timedelta(minutes=15)
 MESSAGE = (
     "Too many failed sign-in attempts. Wait 15 minutes and try again, "
     "or ask a team owner to check your account."
 )
+# axes' AccessAttempt.username column; casefold() can make a 150-character username longer.
+KEY_LENGTH = 255
 
 
-def client_ip(request) -> str | None:
-    if settings.SECURE_PROXY_SSL_HEADER:
-        # Behind our proxy: the last address it appended is the one it saw.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+def username_key(username: str) -> str:
+    """The username a failure counts against: the form's strip + NFKC, then casefold()."""
+    return unicodedata.normalize("NFKC", username.strip()).casefold()[:KEY_LENGTH]
 
 
-def is_blocked(username: str, ip: str | None) -> bool:
-    since = timezone.now() - WINDOW
-    recent = FailedLogin.objects.filter(at__gte=since)
-    by_user = recent.filter(username__iexact=username).count() if username else 0
-    by_ip = recent.filter(ip=ip).count() if ip else 0
-    return by_user >= LIMIT or by_ip >= LIMIT
+def throttle_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the key for the username in these credentials (or the POST)."""
+    source = credentials if credentials is not None else getattr(request, "POST", {})
+    username = source.get("username")
+    return username_key(username) if isinstance(username, str) else None
 
 
-def record_failure(username: str, ip: str | None) -> None:
-    FailedLogin.objects.create(username=username[:150], ip=ip)
-    # Old rows are useless; trim them as we go.
-    FailedLogin.objects.filter(at__lt=timezone.now() - 2 * WINDOW).delete()
+def is_locked_out(request: HttpRequest, username: str) -> bool:
+    return not AxesProxyHandler.is_allowed(request, get_credentials(username))
 
 
-def forget(username: str) -> None:
-    """A successful sign-in clears that username's count (not the IP's: it may be shared)."""
-    FailedLogin.objects.filter(username__iexact=username).delete()
+def forget_failures(username: str) -> None:
+    AxesProxyHandler.reset_attempts(username=username_key(username))
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """axes' backend, except for a call without a request.
+
+    Those come from our own process (the test client's login(), a shell), never from a browser,
+    and axes would raise on them; there is no client to count.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

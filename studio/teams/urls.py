@@ -13,7 +13,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("invite/<str:token>/", views.invitation_signup, name="invitation_signup"),
     path("team/", views.team_page, name="team"),
     path("team/invitations/", views.create_invitation, name="create_invitation"),

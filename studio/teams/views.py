@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,17 @@ from studio.teams import services
 from studio.teams.access import owner_required, team_for
 from studio.teams.forms import FirstAccountForm, SignUpForm
 from studio.teams.models import Invitation, Membership
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, also asking the browser to drop this site's storage: the compose drafts
+    (nothing else is kept there). Browsers honour it over HTTPS and on localhost; elsewhere
+    static/js/logout.js removes the drafts itself."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response
 
 
 @login_not_required

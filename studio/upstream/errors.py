@@ -84,6 +84,15 @@ class AccountError(UpstreamError):
     """596: the upstream account is in an error state and must be re-added there."""
 
 
+class MalformedRecord(ValueError):
+    """Raised by a parser: the answer is JSON, but a record in it is unusable (the reason is
+    ours, short, and never quotes the body)."""
+
+
+class MalformedResponse(UpstreamError):
+    """A readable answer whose record we cannot use: it fails that one job, for good."""
+
+
 class ServerError(UpstreamError):
     """Another 5xx, or a success answer we could not read."""
 

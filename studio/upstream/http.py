@@ -29,6 +29,8 @@ from .errors import (
     TRANSIENT,
     AccountError,
     ConnectionFailed,
+    MalformedRecord,
+    MalformedResponse,
     ServerError,
     UpstreamError,
     UpstreamTimeout,
@@ -154,17 +156,30 @@ def parse_body(
     service: Service,
     idempotent: bool,
 ) -> T:
-    """Parse a 2xx JSON body; an unreadable one is a ServerError (ambiguous for a create call)."""
+    """Parse a 2xx JSON body. Unreadable JSON is a ServerError (ambiguous for a create call);
+    a readable answer whose record is unusable is a MalformedResponse for a lookup."""
+    error: Exception
     try:
-        return parse(response.json())
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        message = f"{service.name} sent an answer we could not read{_tail(idempotent)}"
-        raise ServerError(
-            message,
-            status=response.status_code,
-            detail=type(exc).__name__,
-            kind=TRANSIENT if idempotent else AMBIGUOUS,
-        ) from None
+        # NaN and Infinity are not JSON: read them as missing, not as floats we cannot store.
+        return parse(response.json(parse_constant=_no_constant))
+    except MalformedRecord as exc:
+        if idempotent:
+            message = f"{service.name} sent a record we could not use ({exc})"
+            raise MalformedResponse(message, status=response.status_code, detail=str(exc)) from None
+        error = exc
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        error = exc
+    message = f"{service.name} sent an answer we could not read{_tail(idempotent)}"
+    raise ServerError(
+        message,
+        status=response.status_code,
+        detail=type(error).__name__,
+        kind=TRANSIENT if idempotent else AMBIGUOUS,
+    ) from None
+
+
+def _no_constant(name: str) -> None:
+    return None
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

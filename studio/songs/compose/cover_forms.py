@@ -10,7 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from studio.rsflowhub import estimate_credits
-from studio.songs.compose import covers, uploads
+from studio.songs import filecheck
+from studio.songs.compose import covers
 from studio.songs.compose.fields import account_field
 from studio.songs.models import CoverArt, UpstreamAccount
 
@@ -108,13 +109,13 @@ class ImageUploadForm(forms.Form):
     def __init__(self, *args: Any, accounts: Sequence[UpstreamAccount], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["account"] = account_field(accounts)
-        self.info: uploads.ImageInfo | None = None
+        self.info: filecheck.ImageInfo | None = None
 
     def clean_image(self):
         image = self.cleaned_data["image"]
         try:
-            self.info = uploads.check_image(image)
-        except uploads.Rejected as exc:
+            self.info = filecheck.check_image(image)
+        except filecheck.Rejected as exc:
             raise ValidationError(str(exc)) from None
         return image
 
@@ -131,8 +132,8 @@ class AudioUploadForm(forms.Form):
     def clean_audio(self):
         audio = self.cleaned_data["audio"]
         try:
-            self.content_type = uploads.check_audio(audio)
-        except uploads.Rejected as exc:
+            self.content_type = filecheck.check_audio(audio)
+        except filecheck.Rejected as exc:
             raise ValidationError(str(exc)) from None
         return audio
 

@@ -20,12 +20,11 @@ from django.utils import timezone
 from studio.enqueue import enqueue
 from studio.flowmusic import FlowMusicClient, UpstreamError
 from studio.rsflowhub import RsflowhubClient
-from studio.songs import lifecycle
-from studio.songs.compose import uploads
+from studio.songs import filecheck, lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import AccountAsset, CoverArt, CoverArtJob
-from studio.songs.pipeline.ingest import tmp_dir
-from studio.upstream.download import DownloadFailed, download, media_client
+from studio.songs.pipeline import media_files
+from studio.upstream.download import DownloadFailed, media_client
 
 log = logging.getLogger(__name__)
 Provider = CoverArt.Provider
@@ -69,7 +68,7 @@ def run_job(job_id: int) -> None:
     except UpstreamError as exc:
         lifecycle.fail_cover_job(job_id, ErrorCode.of(exc), exc.message)
         return
-    except (DownloadFailed, uploads.Rejected) as exc:
+    except (DownloadFailed, filecheck.Rejected) as exc:
         message = f"The generated image could not be stored: {exc}"
         lifecycle.fail_cover_job(job_id, ErrorCode.DOWNLOAD, message)
         return
@@ -114,7 +113,7 @@ def _generate_rsflowhub(job: CoverArtJob) -> tuple[list[CoverArt], int | None, s
     for url in batch.images:
         try:
             covers.append(_store(job, _download(url), provider=Provider.RSFLOWHUB))
-        except (DownloadFailed, uploads.Rejected) as exc:
+        except (DownloadFailed, filecheck.Rejected) as exc:
             log.warning("rsflowhub image of job %s not stored: %s", job.pk, exc)
             lost += 1
     problem = ""
@@ -125,14 +124,14 @@ def _generate_rsflowhub(job: CoverArtJob) -> tuple[list[CoverArt], int | None, s
 
 def _download(url: str) -> Path:
     with media_client() as http:
-        return download(http, url, tmp_dir())
+        return media_files.fetch(http, url, "image")
 
 
 def _store(job: CoverArtJob, path: Path, **fields) -> CoverArt:
     """Check the downloaded bytes are a real image, then keep them with their row."""
     try:
         with open(path, "rb") as handle:
-            info = uploads.check_image(handle)
+            info = filecheck.check_image(handle)
             cover = CoverArt(
                 team=job.team,
                 author=job.author,
@@ -149,7 +148,7 @@ def _store(job: CoverArtJob, path: Path, **fields) -> CoverArt:
 
 
 def store_upload(
-    team, author, handle: IO[bytes], info: uploads.ImageInfo, *, account_choice: str = ""
+    team, author, handle: IO[bytes], info: filecheck.ImageInfo, *, account_choice: str = ""
 ) -> CoverArt:
     """Send a checked image to Flow Music (POST /files) and keep it; nothing is kept on error."""
     with FlowMusicClient.from_settings() as client:

@@ -1,5 +1,5 @@
-"""Form fields the compose forms share: free text counted as the browser counts it, and the
-account picker."""
+"""Form fields the compose forms share: free text counted as the browser counts it, the
+account picker, and ids that are checked against the key's range before any query."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import Model
 
 from studio.songs.models import UpstreamAccount
 
@@ -90,12 +92,48 @@ def account_field(accounts: Sequence[UpstreamAccount]) -> forms.ChoiceField:
     )
 
 
+def parse_id(value: Any, model: type[Model]) -> int | None:
+    """`value` as a primary key of `model`, or None when it cannot be one.
+
+    Only ASCII digits ("²" and "٣" are digits to str.isdigit) and only 1 up to the largest value
+    the key's column holds: a bigger number reaches the database driver, which raises
+    OverflowError (a 500) instead of finding nothing. The documented ranges are used, not the
+    backend's: SQLite would accept 64-bit values in an AutoField that PostgreSQL would not.
+    """
+    text = str(value)
+    if not text or len(text) > 20 or not (text.isascii() and text.isdigit()):
+        return None
+    kind = model._meta.pk.get_internal_type()  # type: ignore[union-attr]
+    largest = BaseDatabaseOperations.integer_field_ranges[kind][1]
+    number = int(text)
+    return number if 1 <= number <= largest else None
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that refuses ids outside the key's range as it refuses unknown ones."""
+
+    def to_python(self, value: Any) -> Any:
+        model = self.queryset.model  # type: ignore[union-attr]
+        typed = value not in self.empty_values and not isinstance(value, model)
+        if typed and parse_id(value, model) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Team-scoped ids, returned as objects in the order they were sent (refImage2, 3, ...)."""
 
     widget = forms.MultipleHiddenInput
 
     def clean(self, value: Any) -> list[Any]:  # type: ignore[override]
+        model = self.queryset.model  # type: ignore[union-attr]
+        for key in value if isinstance(value, list | tuple) else []:
+            if parse_id(key, model) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
         found = {str(obj.pk): obj for obj in super().clean(value)}
         ordered: list[Any] = []
         for key in value or []:

@@ -9,7 +9,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from studio.songs.compose.fields import OrderedModelMultipleChoiceField, TextField, account_field
+from studio.songs.compose.fields import (
+    IdChoiceField,
+    OrderedModelMultipleChoiceField,
+    TextField,
+    account_field,
+)
 from studio.songs.models import CoverArt, Generation, ReferenceAudio, UpstreamAccount
 
 PROMPT_MAX = 10_000
@@ -45,7 +50,7 @@ class SongForm(forms.Form):
         help_text=GHOSTWRITER_NOTE,
         widget=forms.Select(attrs={"aria-describedby": "ghostwriter-note"}),
     )
-    cover_art = forms.ModelChoiceField(
+    cover_art = IdChoiceField(
         queryset=CoverArt.objects.none(),
         required=False,
         widget=forms.HiddenInput,

@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from studio.http import HtmxHttpRequest
 from studio.songs import services
 from studio.songs.compose import cover_forms, covers, forms
+from studio.songs.compose.fields import parse_id
 from studio.songs.models import CoverArt, CoverArtJob, Generation, ReferenceAudio
 from studio.songs.pipeline.accounts import for_page as upstream_accounts
 from studio.teams.access import team_for
@@ -28,8 +29,9 @@ RECENT_JOBS = timedelta(minutes=30)
 SHOWN_JOBS = 3
 
 
-def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+def _ids(values: list[str], model) -> list[int]:
+    """The values that can be ids of `model` (see parse_id); the others are dropped."""
+    return [pk for pk in (parse_id(value, model) for value in values) if pk is not None]
 
 
 def _in_order(model, team, ids: list[int]) -> list[Any]:
@@ -48,9 +50,9 @@ def job_covers(job: CoverArtJob) -> list[CoverArt]:
 def _selection(form: forms.SongForm) -> tuple[int | None, list[int], list[int]]:
     """The chosen cover, extra images and audio ids, as typed (bound) or pre-filled."""
     if isinstance(form.data, QueryDict):
-        cover = _ids([form.data.get("cover_art") or ""])
-        extras = _ids(form.data.getlist("extra_images"))
-        audio = _ids(form.data.getlist("reference_audio"))
+        cover = _ids([form.data.get("cover_art") or ""], CoverArt)
+        extras = _ids(form.data.getlist("extra_images"), CoverArt)
+        audio = _ids(form.data.getlist("reference_audio"), ReferenceAudio)
     else:
         cover = [form.initial["cover_art"]] if form.initial.get("cover_art") else []
         extras = list(form.initial.get("extra_images", []))
@@ -118,9 +120,10 @@ def _initial_from(request: HtmxHttpRequest, team) -> dict[str, Any]:
     initial: dict[str, Any] = {}
     source = request.GET.get("from")
     if source is not None:
-        if not source.isdigit():
+        pk = parse_id(source, Generation)
+        if pk is None:
             raise Http404("No such song.")
-        generation = get_object_or_404(Generation, pk=int(source), team=team)
+        generation = get_object_or_404(Generation, pk=pk, team=team)
         initial = {
             "prompt": generation.prompt,
             "lyrics": generation.lyrics,
@@ -146,7 +149,7 @@ def _initial_from(request: HtmxHttpRequest, team) -> dict[str, Any]:
 
 def _team_ids(model, team, values: list[str]) -> list[int]:
     """Ids from the query string; another team's (or a missing) one is a 404, as in a path."""
-    ids = _ids(values)
+    ids = _ids(values, model)
     if len(ids) != len(values) or model.objects.filter(pk__in=ids, team=team).count() != len(
         set(ids)
     ):

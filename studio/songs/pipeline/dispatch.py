@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,7 +22,6 @@ from studio.flowmusic import (
     AccountError,
     FlowMusicClient,
     InsufficientCredits,
-    Job,
     RateLimited,
     SongRequest,
     UpstreamError,
@@ -31,18 +29,15 @@ from studio.flowmusic import (
 from studio.songs import lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation, UpstreamAccount
-from studio.songs.pipeline import accounts, references
+from studio.songs.pipeline import accounts, recovery, references
+from studio.songs.pipeline.acceptance import UNKNOWN_MESSAGE, record_accepted
+from studio.songs.pipeline.boundary import own_job
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
 
-FIRST_POLL = 5.0
 MAX_BACKOFF = 300.0
-UNKNOWN_MESSAGE = (
-    "Flow Music did not answer in time, so we cannot tell whether it accepted this song "
-    "(credits may have been spent). We are looking for the job; if it does not appear, "
-    "use Retry to submit it again."
-)
+LOOKING = "Flow Music did not answer; looking for the song in its job list…"
 UNREACHABLE = "Upstream unreachable, will retry."
 NO_ACCOUNT = (
     "No Flow Music account can take songs now: every account is out of credits or in an "
@@ -120,7 +115,8 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
                 continue
             if _claim(generation, account):
                 free[account.email] = free.get(account.email, account.max_jobs) - 1
-                _send(client, generation.pk, account.email)
+                with own_job(generation.pk):
+                    _send(client, generation.pk, account.email)
                 sent += 1
             else:
                 free[account.email] = 0  # another worker took the last slot
@@ -162,12 +158,14 @@ def _send(client: FlowMusicClient, pk: int, email: str) -> None:
     try:
         job = client.create_song(request)
     except UpstreamError as exc:
-        _refused(generation, email, exc)
+        _refused(client, generation, email, exc)
     else:
         record_accepted(pk, job, email)
 
 
-def _refused(generation: Generation, email: str, exc: UpstreamError) -> None:
+def _refused(
+    client: FlowMusicClient, generation: Generation, email: str, exc: UpstreamError
+) -> None:
     """What a failed POST /music means: wait, try another account, fail, or unknown."""
     pk, attempt = generation.pk, generation.rate_limited + 1
     code = ErrorCode.of(exc)
@@ -182,17 +180,9 @@ def _refused(generation: Generation, email: str, exc: UpstreamError) -> None:
         message = f"{UNREACHABLE} {exc.message}"
         lifecycle.requeue(pk, backoff(attempt), ErrorCode.UNREACHABLE, message)
     elif exc.kind == AMBIGUOUS:
-        lifecycle.mark_unknown(pk, ErrorCode.NO_ANSWER, UNKNOWN_MESSAGE)
+        # It may be running: ask the upstream before telling the user we do not know.
+        Generation.objects.filter(pk=pk, status=Status.SUBMITTING).update(error_message=LOOKING)
+        if not recovery.look_for(client, generation, email):
+            lifecycle.mark_unknown(pk, ErrorCode.NO_ANSWER, UNKNOWN_MESSAGE)
     else:
         lifecycle.fail(pk, code, exc.message, only_from=Status.SUBMITTING)
-
-
-def job_record(job: Job) -> dict:
-    return asdict(job)
-
-
-def record_accepted(pk: int, job: Job, email: str) -> bool:
-    """Store the jobid (→ running); False if another path already did."""
-    return lifecycle.accept(
-        pk, jobid=job.jobid, email=job.email or email, result=job_record(job), first_poll=FIRST_POLL
-    )

@@ -1,112 +1,143 @@
 """Copy a completed job's media into our storage (DESIGN §5.7: media is ours).
 
-Files are streamed to a temporary file and moved into storage only when complete, so a worker
-killed mid-download leaves nothing half-written; a stored file is never fetched again.
+Files are streamed to temporary files and moved into storage only when complete and checked, so
+a worker killed mid-download leaves nothing half-written; a stored file is never fetched again.
+A link the guard refuses, a file over its cap or deadline, or bytes that are not what they claim
+fail the job at once (fetching again cannot help); a network failure is retried with backoff;
+any failure at all counts toward the attempt limit (DESIGN §5 invariant 8).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from django.conf import settings
-from django.core.files import File
+from django.db.models import F
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, UpstreamError
-from studio.mediatypes import CLIP_FILES, extension
+from studio.mediatypes import CLIP_FILES
 from studio.songs import lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
-from studio.songs.pipeline.peaks import waveform_peaks
+from studio.songs.pipeline import media_files
+from studio.songs.pipeline.media_files import LABELS, BadMedia, sweep_partials
 from studio.songs.pipeline.tracking import FETCH_LEASE
-from studio.upstream.download import DownloadFailed, download, media_client
+from studio.upstream.download import (
+    DownloadFailed,
+    DownloadRefused,
+    Interrupted,
+    TooLarge,
+    TooSlow,
+    media_client,
+)
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
 
 MAX_FETCH_ATTEMPTS = 8
 PARALLEL_DOWNLOADS = 4
-# No download takes this long; an older partial file was left by a worker that died.
-PARTIAL_MAX_AGE = timedelta(hours=1)
+# Failures that fetching again cannot mend.
+FINAL = (DownloadRefused, TooLarge, TooSlow, BadMedia)
+
+__all__ = ["store_files", "sweep_partials"]
 
 
-class _TempFile(File):
-    """A finished download; storage moves it into place instead of copying it."""
+@dataclass
+class Round:
+    """What one pass over a generation's missing files left to do."""
 
-    def temporary_file_path(self) -> str:
-        return str(self.name)
-
-
-def tmp_dir() -> Path:
-    """Where downloads are written until complete (in MEDIA_ROOT, so a move is a rename)."""
-    return Path(settings.MEDIA_ROOT) / "tmp"
-
-
-def sweep_partials(older_than: timedelta = PARTIAL_MAX_AGE) -> int:
-    """Delete downloads that a killed worker left half-written."""
-    cutoff = time.time() - older_than.total_seconds()
-    folder = tmp_dir()
-    stale = [p for p in folder.glob("*.part") if p.stat().st_mtime <= cutoff]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
-
-
-def _store(clip: Clip, field: str, path: Path) -> None:
-    name = f"{clip.generation_id}-{clip.slot}{extension(CLIP_FILES[field])}"
-    with open(path, "rb") as handle:
-        getattr(clip, field).save(name, _TempFile(handle, name=str(path)), save=False)
-    path.unlink(missing_ok=True)
-    updates = {field: getattr(clip, field).name}
-    if field == "wav":
-        updates["peaks"] = waveform_peaks(getattr(clip, field).path)
-        clip.peaks = updates["peaks"]
-    Clip.objects.filter(pk=clip.pk).update(**updates)
-
-
-def _has(clip: Clip, field: str) -> bool:
-    stored = getattr(clip, field)
-    return bool(stored.name) and stored.storage.exists(stored.name)
-
-
-def _refresh_urls(client: FlowMusicClient, generation: Generation) -> None:
-    """Signed links expire: read the job again for fresh ones."""
-    job = client.get_job(generation.jobid or "")
-    for clip in job.clips:
-        Clip.objects.filter(clip_id=clip.clip).update(
-            audio_url=clip.audio_url, wav_url=clip.wav_url, image_url=clip.image_url or ""
-        )
+    fatal: str = ""
+    retry: str = ""
+    expired: bool = False
+    stopped: bool = False  # the worker is shutting down: hand over, not a failure
+    artwork: list[str] = field(default_factory=list)
 
 
 def _missing(generation: Generation) -> list[tuple[Clip, str]]:
     return [
-        (clip, field)
+        (clip, name)
         for clip in generation.clips.all()
-        for field in CLIP_FILES
-        if getattr(clip, f"{field}_url") and not _has(clip, field)
+        for name in CLIP_FILES
+        if getattr(clip, f"{name}_url") and not media_files.has(clip, name)
     ]
 
 
-def _download_all(
-    http: httpx.Client, wanted: list[tuple[Clip, str]]
-) -> list[tuple[Clip, str, Path | DownloadFailed]]:
-    """Fetch the files side by side; only HTTP and temp files here, no database."""
-    folder = tmp_dir()
+def _without_audio(generation: Generation) -> str:
+    for clip in generation.clips.all():
+        for name in ("audio", "wav"):
+            if not getattr(clip, f"{name}_url") and not media_files.has(clip, name):
+                return f"take {clip.slot} came without a link to {LABELS[name]}"
+    return ""
 
-    def fetch(item: tuple[Clip, str]) -> tuple[Clip, str, Path | DownloadFailed]:
-        clip, field = item
+
+def _download_all(http: httpx.Client, wanted: list[tuple[Clip, str]]):
+    """Fetch the files side by side; only HTTP and temp files here, no database."""
+
+    def fetch(item: tuple[Clip, str]) -> tuple[Clip, str, Path | Exception]:
+        clip, name = item
         try:
-            return clip, field, download(http, getattr(clip, f"{field}_url"), folder)
+            return clip, name, media_files.fetch(http, getattr(clip, f"{name}_url"), name)
         except DownloadFailed as exc:
-            return clip, field, exc
+            return clip, name, exc
 
     with ThreadPoolExecutor(max_workers=PARALLEL_DOWNLOADS) as pool:
         return list(pool.map(fetch, wanted))
+
+
+def _one_round(http: httpx.Client, generation: Generation) -> Round:
+    outcome = Round(fatal=_without_audio(generation))
+    for clip, name, result in _download_all(http, _missing(generation)):
+        problem: Exception | None = result if isinstance(result, Exception) else None
+        if isinstance(result, Path):
+            try:
+                media_files.store(clip, name, result)
+            except BadMedia as exc:
+                problem = exc
+        if problem is None:
+            continue
+        if isinstance(problem, Interrupted):
+            outcome.stopped = True
+        elif name == "image":  # artwork is optional: the take goes on without it
+            Clip.objects.filter(pk=clip.pk).update(image_url="")
+            outcome.artwork.append(f"artwork of take {clip.slot} not saved: {problem}")
+        elif isinstance(problem, FINAL):
+            outcome.fatal = outcome.fatal or f"{LABELS[name]} of take {clip.slot}: {problem}"
+        elif getattr(problem, "expired", False):
+            outcome.expired = True
+        else:
+            outcome.retry = outcome.retry or str(problem)
+    return outcome
+
+
+def _refresh_urls(client: FlowMusicClient, generation: Generation) -> None:
+    """Signed links expire: read the job again for fresh ones (for this job's clips only)."""
+    job = client.get_job(generation.jobid or "")
+    for clip in job.clips:
+        Clip.objects.filter(generation=generation, clip_id=clip.clip).update(
+            audio_url=clip.audio_url, wav_url=clip.wav_url, image_url=clip.image_url or ""
+        )
+
+
+def _fetch_everything(client: FlowMusicClient, generation: Generation) -> Round:
+    with media_client() as http:
+        outcome = _one_round(http, generation)
+        if outcome.expired and not (outcome.fatal or outcome.retry):
+            try:  # the signed links expired: ask the upstream for fresh ones, once
+                _refresh_urls(client, generation)
+            except UpstreamError as lookup:
+                outcome.retry = lookup.message
+            else:
+                again = _one_round(http, generation)
+                again.artwork[:0] = outcome.artwork
+                outcome = again
+                if outcome.expired:
+                    outcome.retry = outcome.retry or "the media links answered as expired"
+    return outcome
 
 
 def store_files(client: FlowMusicClient, generation_id: int) -> str | None:
@@ -119,33 +150,40 @@ def store_files(client: FlowMusicClient, generation_id: int) -> str | None:
         fetch_attempts=generation.fetch_attempts + 1, next_poll=timezone.now() + FETCH_LEASE
     )
     sweep_partials()
-    with media_client() as http:
-        for attempt in range(2):
-            failures = []
-            for clip, field, result in _download_all(http, _missing(generation)):
-                if isinstance(result, DownloadFailed):
-                    failures.append(result)
-                else:
-                    _store(clip, field, result)
-            if not failures:
-                break
-            if attempt or not all(f.expired for f in failures):
-                return _fetch_failed(generation, str(failures[0]))
-            try:  # the signed links expired: ask the upstream for fresh ones, once
-                _refresh_urls(client, generation)
-            except UpstreamError as lookup:
-                return _fetch_failed(generation, lookup.message)
-    lifecycle.complete(generation.pk)
+    try:
+        outcome = _fetch_everything(client, generation)
+    except Exception as exc:  # whatever it was, it counts as a failed attempt of this job only
+        log.exception("generation %s: saving files failed", generation.pk)
+        outcome = Round(retry=f"an unexpected {type(exc).__name__}")
+    if outcome.fatal:
+        message = f"Flow Music sent a file we could not save: {outcome.fatal}. Use Retry."
+        return _fail(generation, ErrorCode.BAD_MEDIA, message)
+    if outcome.stopped:
+        # Not an attempt: the next worker to start takes it up at once.
+        Generation.objects.filter(pk=generation.pk, status=Status.FETCHING).update(
+            fetch_attempts=F("fetch_attempts") - 1, next_poll=timezone.now()
+        )
+        return Status.FETCHING
+    if outcome.retry:
+        return _fetch_failed(generation, outcome.retry)
+    note = "; ".join(outcome.artwork)
+    lifecycle.complete(generation.pk, note=note[:1].upper() + note[1:])
     return Status.COMPLETED
+
+
+def _fail(generation: Generation, code: ErrorCode, message: str) -> str:
+    log.warning("generation %s: %s", generation.pk, message)
+    if lifecycle.fail(generation.pk, code, message, only_from=Status.FETCHING):
+        media_files.discard(generation)
+    return Status.FAILED
 
 
 def _fetch_failed(generation: Generation, reason: str) -> str:
     """Leave it `fetching` to be retried, unless it has failed too often."""
-    log.warning("generation %s: %s", generation.pk, reason)
     if generation.fetch_attempts + 1 >= MAX_FETCH_ATTEMPTS:
         message = f"The song was made but its files could not be saved ({reason})."
-        lifecycle.fail(generation.pk, ErrorCode.DOWNLOAD, message, only_from=Status.FETCHING)
-        return Status.FAILED
+        return _fail(generation, ErrorCode.DOWNLOAD, message)
+    log.warning("generation %s: %s", generation.pk, reason)
     delay = timedelta(seconds=min(5 * 2**generation.fetch_attempts, 600))
     Generation.objects.filter(pk=generation.pk).update(
         error_message=f"Saving files failed ({reason}); retrying.", next_poll=timezone.now() + delay

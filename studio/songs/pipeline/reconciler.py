@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.conf import Conf
 
+from studio import stopping
 from studio.enqueue import enqueue
 from studio.flowmusic import FlowMusicClient
 from studio.songs.models import Generation
@@ -53,7 +54,9 @@ def _restart_stalled_downloads() -> None:
 def run(seconds: float = RECONCILE_SECONDS) -> None:
     """The reconciler loop, if no other worker runs it. Each run hands over to a fresh task
     when it ends, so polling never pauses; the one-minute schedule only restarts the chain
-    after a worker died (its lease then runs out within seconds)."""
+    after a worker died (its lease then runs out within seconds). A stop request (the worker
+    is shutting down) ends the loop within a tick, handing over the same way: the successor
+    waits in the broker for the next start."""
     holder = uuid.uuid4().hex
     if not leases.take(LEASE_NAME, holder, LEASE):
         return
@@ -61,7 +64,7 @@ def run(seconds: float = RECONCILE_SECONDS) -> None:
     next_beat = 0.0
     try:
         with FlowMusicClient.from_settings() as client:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not stopping.requested():
                 if time.monotonic() >= next_beat:
                     # A short lease, renewed as we go: a killed worker's expires quickly.
                     if not leases.renew(LEASE_NAME, holder, LEASE):
@@ -72,7 +75,7 @@ def run(seconds: float = RECONCILE_SECONDS) -> None:
                     reconcile_once(client)
                 except Exception:  # keep the loop alive; the next pass retries from the DB
                     log.exception("reconcile pass failed")
-                time.sleep(TICK)
+                stopping.wait(TICK)
     finally:
         leases.release(LEASE_NAME, holder)
     if not Conf.SYNC:  # in tests tasks run inline: no endless chain

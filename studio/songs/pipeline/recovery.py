@@ -4,6 +4,7 @@ was lost. Never resend; find the job on the upstream and adopt it (DESIGN §5.1,
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -12,7 +13,7 @@ from studio.flowmusic import FlowMusicClient, UpstreamError
 from studio.songs import lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation
-from studio.songs.pipeline.dispatch import UNKNOWN_MESSAGE, record_accepted
+from studio.songs.pipeline.acceptance import UNKNOWN_MESSAGE, record_accepted
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
@@ -22,6 +23,9 @@ STALE_SUBMIT = timedelta(minutes=2)
 # How far back adoption looks for an unknown submission.
 ADOPTION_WINDOW = timedelta(hours=6)
 CLOCK_SKEW = timedelta(seconds=30)
+# After a lost answer, how often and how far apart the job list is read before giving up.
+LOOKUP_TRIES = 3
+LOOKUP_PAUSE = 1.0
 
 
 def recover_stale_submissions() -> int:
@@ -53,11 +57,7 @@ def adopt_unknown(client: FlowMusicClient) -> int:
         running = client.list_jobs()
     except UpstreamError:
         return 0
-    owned = {
-        jobid
-        for jobid in Generation.objects.filter(jobid__isnull=False).values_list("jobid", flat=True)
-        if jobid
-    }
+    owned = _owned_jobids()
     adopted = 0
     for generation in unknown:
         jobid = _find_job(client, generation, running, owned)
@@ -66,6 +66,28 @@ def adopt_unknown(client: FlowMusicClient) -> int:
             adopted += 1
             log.info("adopted job for generation %s", generation.pk)
     return adopted
+
+
+def look_for(client: FlowMusicClient, generation: Generation, email: str) -> bool:
+    """Right after a lost answer to POST /music: read the account's job list a few times and
+    adopt our job if it is there (the credits were spent anyway; the song then completes)."""
+    generation.account_email = email
+    for attempt in range(LOOKUP_TRIES):
+        if attempt:
+            time.sleep(LOOKUP_PAUSE)
+        try:
+            running = client.list_jobs()
+        except UpstreamError:
+            continue
+        if _find_job(client, generation, running, _owned_jobids()):
+            log.info("found the job of generation %s after a lost answer", generation.pk)
+            return True
+    return False
+
+
+def _owned_jobids() -> set[str]:
+    owned = Generation.objects.filter(jobid__isnull=False).values_list("jobid", flat=True)
+    return {jobid for jobid in owned if jobid}
 
 
 def _find_job(

@@ -12,11 +12,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from studio.flowmusic import FlowMusicClient, Job, NotFound, UpstreamError
+from studio.flowmusic import FlowMusicClient, Job, MalformedResponse, NotFound, UpstreamError
 from studio.songs import lifecycle, search
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
-from studio.songs.pipeline.dispatch import job_record
+from studio.songs.pipeline.acceptance import job_record
+from studio.songs.pipeline.boundary import fail_unreadable, own_job
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
@@ -90,6 +91,9 @@ def _create_clips(generation: Generation, job: Job) -> None:
 
 def handle_lookup_error(generation: Generation, exc: UpstreamError) -> None:
     """A failed GET /jobs/{id}: look again later, unless the job is past its retention."""
+    if isinstance(exc, MalformedResponse):
+        fail_unreadable(generation.pk, exc.detail or exc.message)
+        return
     accepted = generation.accepted
     if isinstance(exc, NotFound) and accepted and timezone.now() - accepted > UPSTREAM_RETENTION:
         message = "Expired upstream: Flow Music no longer knows this job."
@@ -107,8 +111,10 @@ def look_now(client: FlowMusicClient, generation_id: int) -> str | None:
         job = client.get_job(generation.jobid)
     except UpstreamError as exc:
         handle_lookup_error(generation, exc)
-        return Status.RUNNING
-    return apply_job(generation, job)
+        return Generation.objects.get(pk=generation.pk).status
+    with own_job(generation.pk):
+        return apply_job(generation, job)
+    return Status.FAILED
 
 
 def poll_due(client: FlowMusicClient) -> list[int]:
@@ -132,8 +138,9 @@ def poll_due(client: FlowMusicClient) -> list[int]:
         answers = list(pool.map(fetch, due))
     finished = []
     for generation, answer in zip(due, answers, strict=True):
-        if isinstance(answer, UpstreamError):
-            handle_lookup_error(generation, answer)
-        elif apply_job(generation, answer) == Status.FETCHING:
-            finished.append(generation.pk)
+        with own_job(generation.pk):
+            if isinstance(answer, UpstreamError):
+                handle_lookup_error(generation, answer)
+            elif apply_job(generation, answer) == Status.FETCHING:
+                finished.append(generation.pk)
     return finished

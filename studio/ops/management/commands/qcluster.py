@@ -1,0 +1,84 @@
+"""`manage.py qcluster`: django-q2's cluster, stopping within seconds of SIGTERM or SIGINT.
+
+It replaces django-q2's own command (studio.ops is listed before django_q in INSTALLED_APPS) for
+two reasons. django-q2 stops the cluster inside its signal handler (`stop_event.set()` and
+`sentinel.join()`), which can deadlock (its issue #346); here the handler only records the
+request and the main loop stops the cluster. And honcho and systemd signal the whole process
+group: the sentinel and workers must not die mid-task, so they are forked with SIGTERM and
+SIGINT blocked and learn of the stop through `studio.stopping`, the event they share.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_q.cluster import Cluster
+
+from studio import stopping
+
+log = logging.getLogger(__name__)
+SIGNALS = {signal.SIGTERM, signal.SIGINT}
+# Long work hands over within about a second; past this the cluster is ended by force.
+STOP_GRACE = 4.0
+
+
+class Command(BaseCommand):
+    help = "Start the background workers (django-q2 cluster); SIGTERM or Ctrl-C stops them."
+
+    def handle(self, *args, **options):
+        settings.SECRET_KEY  # noqa: B018 (as django-q2's command: signing needs it)
+        asked = threading.Event()
+        cluster = Cluster()  # installs django-q2's handlers; replaced below
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # inherited by every forked child
+        try:
+            cluster.start()
+        finally:
+            for signum in SIGNALS:
+                signal.signal(signum, lambda *_: asked.set())  # only records the request
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+        while not asked.wait(0.5):
+            if not cluster.sentinel.is_alive():
+                return
+        log.info("stopping: long tasks hand over, then the cluster stops")
+        stopping.request()
+        _stop(cluster)
+
+
+def _stop(cluster: Cluster) -> None:
+    done = threading.Thread(target=cluster.stop, daemon=True)
+    done.start()
+    done.join(STOP_GRACE)
+    if not done.is_alive():
+        return
+    log.warning("the cluster did not stop within %.0f s; ending its processes", STOP_GRACE)
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root`, from /proc (Linux): the sentinel's children included."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found

@@ -1,0 +1,106 @@
+"""One clip file from an upstream link to our storage: fetched by the guarded downloader,
+checked by its bytes, then moved into place (DESIGN §5 invariants 7 and 8)."""
+
+from __future__ import annotations
+
+import time
+import wave
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.core.files import File
+
+from studio.mediatypes import CLIP_FILES, extension
+from studio.songs import filecheck
+from studio.songs.models import Clip, Generation
+from studio.songs.pipeline.peaks import waveform_peaks
+from studio.upstream.download import LIMITS, download
+
+# No download takes this long; an older partial file was left by a worker that died.
+PARTIAL_MAX_AGE = timedelta(hours=1)
+LABELS = {"audio": "the m4a audio", "wav": "the WAV audio", "image": "the artwork"}
+
+
+class BadMedia(Exception):
+    """The bytes are not what the link promised; fetching them again will not help."""
+
+
+class _TempFile(File):
+    """A finished download; storage moves it into place instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+def tmp_dir() -> Path:
+    """Where downloads are written until complete (in MEDIA_ROOT, so a move is a rename)."""
+    return Path(settings.MEDIA_ROOT) / "tmp"
+
+
+def sweep_partials(older_than: timedelta = PARTIAL_MAX_AGE) -> int:
+    """Delete downloads that a killed worker left half-written."""
+    cutoff = time.time() - older_than.total_seconds()
+    stale = [p for p in tmp_dir().glob("*.part") if p.stat().st_mtime <= cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
+def allowed_origins() -> list[str]:
+    """Media may come from the configured upstreams' own origins (the built-in simulator
+    included, on loopback); any other link must resolve to public addresses only."""
+    return [url for url in (settings.FLOWMUSIC_API_URL, settings.RSFLOWHUB_API_URL) if url]
+
+
+def fetch(http: httpx.Client, url: str, field: str) -> Path:
+    return download(http, url, tmp_dir(), limits=LIMITS[field], allowed_origins=allowed_origins())
+
+
+def check(field: str, path: Path) -> list[float] | None:
+    """Raise BadMedia unless the file is what `field` needs; a WAV's waveform peaks."""
+    if field == "wav":
+        try:
+            return waveform_peaks(path)
+        except (wave.Error, EOFError, ValueError, OSError) as exc:
+            raise BadMedia(f"it is not a WAV file we can read ({exc})") from None
+    with open(path, "rb") as handle:
+        if field == "image":
+            try:
+                filecheck.check_image(handle)
+            except filecheck.Rejected as exc:
+                raise BadMedia(f"it is not a usable image: {exc}") from None
+        elif filecheck.audio_type(handle.read(16)) != CLIP_FILES[field]:
+            raise BadMedia("it is not an m4a file")
+    return None
+
+
+def store(clip: Clip, field: str, path: Path) -> None:
+    """Check `path`, move it into storage as the clip's `field`; the temp file is gone after."""
+    try:
+        peaks = check(field, path)
+        name = f"{clip.generation_id}-{clip.slot}{extension(CLIP_FILES[field])}"
+        with open(path, "rb") as handle:
+            getattr(clip, field).save(name, _TempFile(handle, name=str(path)), save=False)
+    finally:
+        path.unlink(missing_ok=True)
+    updates: dict[str, object] = {field: getattr(clip, field).name}
+    if peaks is not None:
+        updates["peaks"] = clip.peaks = peaks
+    Clip.objects.filter(pk=clip.pk).update(**updates)
+
+
+def has(clip: Clip, field: str) -> bool:
+    stored = getattr(clip, field)
+    return bool(stored.name) and stored.storage.exists(stored.name)
+
+
+def discard(generation: Generation) -> None:
+    """Delete what a failed generation stored: it is never served, so it would only be litter."""
+    for clip in generation.clips.all():
+        for field in CLIP_FILES:
+            stored = getattr(clip, field)
+            if stored.name:
+                stored.storage.delete(stored.name)
+        Clip.objects.filter(pk=clip.pk).update(audio="", wav="", image="")
