@@ -75,7 +75,10 @@ def test_moderated_job_fails_with_the_upstream_reason(team, owner):
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert generation.error_code == ErrorCode.MODERATED
-    assert "declined" in generation.error_message
+    assert generation.error_message.startswith("The model declined")
+    assert "Change the prompt" in generation.error_message
+    with pytest.raises(services.NotAllowed):  # the same words would be declined again
+        services.retry(generation, owner)
 
 
 def test_a_job_with_one_clip_completes(team, owner):

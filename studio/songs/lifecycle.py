@@ -93,6 +93,11 @@ CANCELABLE = MOVES["cancel"][0]
 RETRYABLE = frozenset({Status.FAILED, Status.UNKNOWN, Status.CANCELED})
 
 
+def can_retry(generation: Generation) -> bool:
+    """The same request again could succeed (a declined prompt would only be declined again)."""
+    return generation.status in RETRYABLE and generation.error_code != ErrorCode.MODERATED
+
+
 def _move(
     move: str,
     pk: int,

@@ -38,7 +38,9 @@ def create_generation(**fields) -> Generation:
 
 def retry(generation: Generation, author) -> Generation:
     """A fresh, deliberate submission with the same settings (the old row stays as it was)."""
-    if generation.status not in lifecycle.RETRYABLE:
+    if generation.error_code == lifecycle.ErrorCode.MODERATED:
+        raise NotAllowed("The model declined this prompt: use these settings again and change it.")
+    if not lifecycle.can_retry(generation):
         raise NotAllowed("Only failed, canceled or unknown songs can be retried.")
     fields = {name: getattr(generation, name) for name in COPIED_FIELDS}
     fields["author"] = author

@@ -48,19 +48,24 @@ def apply_job(generation: Generation, job: Job) -> str:
                 search.refresh(generation.pk)
         return Status.FETCHING if moved else Generation.objects.get(pk=generation.pk).status
     if job.is_failed:
-        error = job.error
-        code = ErrorCode.MODERATED if error and error.code == MODERATION_CODE else None
-        reason = error.message if error else "Flow Music ended the job without audio."
+        code, message = _failure(job)
         lifecycle.fail(
-            generation.pk,
-            code or ErrorCode.JOB_FAILED,
-            f"{reason}. Try a different prompt or retry.",
-            only_from=Status.RUNNING,
-            result=job_record(job),
+            generation.pk, code, message, only_from=Status.RUNNING, result=job_record(job)
         )
         return Status.FAILED
     _poll_later(generation, min(generation.poll_interval * POLL_GROWTH, MAX_POLL_INTERVAL))
     return Status.RUNNING
+
+
+def _failure(job: Job) -> tuple[ErrorCode, str]:
+    """Why the upstream ended the job, as a sentence, and what to do next."""
+    error = job.error
+    reason = (error.message if error else "Flow Music ended the job without audio").strip()
+    reason = reason[:1].upper() + reason[1:].rstrip(".")
+    if error and error.code == MODERATION_CODE:
+        # The same words would be declined again: a retry cannot help, new words can.
+        return ErrorCode.MODERATED, f"{reason}. Change the prompt or lyrics and create it again."
+    return ErrorCode.JOB_FAILED, f"{reason}. Try again, or change the prompt."
 
 
 def _poll_later(generation: Generation, interval: float) -> None:

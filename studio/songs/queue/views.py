@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.http import HtmxHttpRequest
 from studio.songs import lifecycle, services
 from studio.songs.lifecycle import ErrorCode
-from studio.songs.models import Generation
+from studio.songs.models import Clip, Generation
 from studio.songs.queue.history import attach_history
 from studio.teams.access import team_for
 
@@ -52,8 +53,9 @@ def _queue_context(request: HtmxHttpRequest) -> dict:
         end = now if generation.is_active else (generation.finished or generation.updated)
         generation.elapsed = elapsed(generation.created, end)  # type: ignore[attr-defined]
         generation.can_cancel = generation.status in lifecycle.CANCELABLE  # type: ignore[attr-defined]
-        generation.can_retry = generation.status in lifecycle.RETRYABLE  # type: ignore[attr-defined]
+        generation.can_retry = lifecycle.can_retry(generation)  # type: ignore[attr-defined]
     attach_history(active + finished)
+    _attach_artwork(finished)
     unreachable = any(
         g.status == Status.QUEUED and g.error_code == ErrorCode.UNREACHABLE for g in active
     )
@@ -63,6 +65,24 @@ def _queue_context(request: HtmxHttpRequest) -> dict:
         "polling": bool(active),
         "unreachable": unreachable,
     }
+
+
+def _attach_artwork(generations: list[Generation]) -> None:
+    """`.artwork_url`: the artwork Flow Music made for the first take, for songs without cover
+    art of their own (one query for the whole list)."""
+    wanted = [g.pk for g in generations if not g.cover_art_id]
+    first: dict[int, int] = {}
+    for generation_id, clip_id in (
+        Clip.objects.filter(generation_id__in=wanted)
+        .exclude(image="")
+        .order_by("generation_id", "-slot")
+        .values_list("generation_id", "pk")
+    ):
+        first[generation_id] = clip_id  # ordered so that take A comes last and wins
+    for generation in generations:
+        clip_id = first.get(generation.pk)
+        url = reverse("clip_file", args=[clip_id, "image"]) if clip_id else ""
+        generation.artwork_url = url  # type: ignore[attr-defined]
 
 
 def queue(request: HtmxHttpRequest):
