@@ -80,8 +80,8 @@ def _attach_artwork(generations: list[Generation]) -> None:
     ):
         first[generation_id] = clip_id  # ordered so that take A comes last and wins
     for generation in generations:
-        clip_id = first.get(generation.pk)
-        url = reverse("clip_file", args=[clip_id, "image"]) if clip_id else ""
+        artwork = first.get(generation.pk)
+        url = reverse("clip_file", args=[artwork, "image"]) if artwork else ""
         generation.artwork_url = url  # type: ignore[attr-defined]
 
 
