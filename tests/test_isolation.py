@@ -30,7 +30,7 @@ NOT_TEAM_SCOPED = {
 RULES = {
     "cover_image": "cover", "cover_use": "cover", "cover_job": "job",
     "generation_zip": "generation", "generation_cancel": "generation",
-    "generation_retry": "generation",
+    "generation_retry": "generation", "song": "generation",
     "clip_title": "clip", "clip_pick": "clip", "clip_lrc": "clip", "clip_file": "clip",
     "revoke_invitation": "invitation", "remove_member": "membership",
 }  # fmt: skip

@@ -195,7 +195,7 @@ def test_filters_mine_kind_and_picks(owner_client, team, owner, teammate):
     picks = owner_client.get("/?picks=1")
     assert listed(picks) == [picked.pk]
     # Picks only shows the picked take.
-    assert picks.content.decode().count("data-clip ") == 1
+    assert picks.content.decode().count('class="row-take"') == 1
     assert listed(owner_client.get("/?kind=nonsense")) == [
         picked.pk,
         theirs_instrumental.pk,
@@ -262,27 +262,33 @@ def test_htmx_gets_only_the_results(owner_client, team, owner):
 # What a song looks like
 
 
-def test_each_song_shows_cover_prompt_author_settings_link_and_its_two_players(
-    owner_client, team, owner
-):
+def test_each_song_is_one_compact_row_linking_to_its_page(owner_client, team, owner):
     generation = make_song(team, owner)
     clip_a, clip_b = generation.clips.order_by("slot")
     page = owner_client.get("/").content.decode()
-    assert f'src="/clips/{clip_a.pk}/image"' in page  # no cover art: clip A's artwork
+    row = page[page.index(f'id="generation-{generation.pk}"') :]
+    row = row[: row.index("</article>")]
+    assert f'src="/clips/{clip_a.pk}/image"' in row  # no cover art: clip A's artwork
+    assert f'href="/songs/{generation.pk}/"' in row and "olivia" in row
+    assert f'href="/compose/?from={generation.pk}"' in row and ">Use these settings again<" in row
+    assert f'href="/generations/{generation.pk}/zip"' in row
+    assert "Play A</button>" in row and "Play B</button>" in row and "2:05" in row  # 125.4 s
+    assert "<audio" not in row and "Download WAV" not in row  # those live on the song page
+
+
+def test_the_song_page_has_both_takes_with_players_and_downloads(owner_client, team, owner):
+    generation = make_song(team, owner)
+    page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
     assert "dreamy synth pop about the sea" in page and "olivia" in page
-    assert f'href="/compose/?from={generation.pk}"' in page
-    assert ">Use these settings again<" in page
-    assert f'href="/generations/{generation.pk}/zip"' in page
-    for clip in (clip_a, clip_b):
-        assert f'<audio preload="none" controls src="/clips/{clip.pk}/m4a"' in page
+    for clip in generation.clips.all():
         assert f'href="/clips/{clip.pk}/wav?download"' in page
         assert f'href="/clips/{clip.pk}/lrc"' in page
-        assert f'value="{clip.title}"' in page
-    assert ">Play A</button>" in page and ">Play B</button>" in page
+        assert f"Take {clip.slot} — " in page and f'value="{clip.title}"' in page
     assert page.count(">Download WAV</a>") == 2
     assert page.count(">Download lyrics (.lrc)</a>") == 2
     assert page.count(">Download m4a</a>") == 2
-    assert "2:05" in page  # 125.4 s
+    assert ">Play next</button>" in page and ">Add to queue</button>" in page
+    assert "2:05" in page  # 125.4 s, floored like the waveform's clock
     peaks = [int(v) for v in re.search(r'data-peaks="([\d,]+)"', page).group(1).split(",")]
     assert len(peaks) == 200 and peaks[0] == 0 and peaks[-1] == 100 and peaks == sorted(peaks)
 
@@ -297,11 +303,12 @@ def test_the_waveform_keeps_the_loudest_peak_of_each_slice():
 
 
 def test_lyrics_lines_carry_their_timing_and_tags_are_headings(owner_client, team, owner):
-    make_song(team, owner, media=False, titles=("Morning Sun",))
-    page = owner_client.get("/").content.decode()
+    generation = make_song(team, owner, media=False, titles=("Morning Sun",))
+    page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
     assert '<h3 class="lyric-tag">Verse</h3>' in page
     assert '<h3 class="lyric-tag">Chorus</h3>' in page
-    timed = re.findall(r'data-start="([\d.]+)" data-end="([\d.]+)">([^<]+)</p>', page)
+    # Each timed line is a button that seeks there.
+    timed = re.findall(r'data-start="([\d.]+)" data-end="([\d.]+)">([^<]+)</button>', page)
     assert timed == [
         ("1.50", "3.25", "Morning sun on the water"),
         ("3.50", "5.00", "We run like a river"),
@@ -311,7 +318,7 @@ def test_lyrics_lines_carry_their_timing_and_tags_are_headings(owner_client, tea
 
 def test_instrumental_songs_offer_no_lyrics_download(owner_client, team, owner):
     generation = make_song(team, owner, instrumental=True, media=False)
-    page = owner_client.get("/").content.decode()
+    page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
     assert "Instrumental: no lyrics." in page
     assert "Download lyrics (.lrc)" not in page and "data-start" not in page
     assert owner_client.get(f"/clips/{generation.clips.first().pk}/lrc").status_code == 404
@@ -437,3 +444,10 @@ def test_an_outsider_gets_404_for_every_library_url(client, team, owner, outside
     assert listed(client.get("/")) == []
     clip.refresh_from_db()
     assert clip.title == "Morning Sun" and not clip.is_pick
+
+
+def test_a_vocal_take_without_lyrics_does_not_claim_to_be_instrumental(owner_client, team, owner):
+    generation = make_song(team, owner, media=False)
+    generation.clips.update(lyrics="", lyrics_timing=None)
+    page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
+    assert "Instrumental" not in page and "No lyrics came back for this take." in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -217,9 +218,9 @@ def test_a_simulated_song_plays_and_downloads_from_the_library(team, owner, clie
     generation.refresh_from_db()
     assert generation.status == Generation.Status.COMPLETED, generation.error_message
     client.force_login(owner)
-    page = client.get("/").content.decode()
+    page = client.get(f"/songs/{generation.pk}/").content.decode()
     clip = generation.clips.get(slot="A")
-    assert f'src="/clips/{clip.pk}/m4a"' in page and f"{clip.title}" in page
+    assert f'"src": "/clips/{clip.pk}/m4a"' in html.unescape(page) and f"{clip.title}" in page
 
     wav = client.get(f"/clips/{clip.pk}/wav?download")
     assert wav["Content-Disposition"] == f'attachment; filename="{clip.title} (A).wav"'
@@ -246,3 +247,12 @@ def test_x_accel_still_checks_the_team_first(client, outsider, clip, settings):
     client.force_login(outsider)
     response = client.get(f"/clips/{clip.pk}/wav")
     assert response.status_code == 404 and "X-Accel-Redirect" not in response
+
+
+def test_the_zip_is_named_after_the_pick(owner_client, team, owner):
+    generation = make_song(team, owner, media=False)
+    clip_b = generation.clips.get(slot="B")
+    clip_b.is_pick = True
+    clip_b.save()
+    response = owner_client.get(f"/generations/{generation.pk}/zip")
+    assert response["Content-Disposition"] == f'attachment; filename="{clip_b.title}.zip"'

@@ -1,4 +1,5 @@
-"""The library's SQL query count is the same for a small and a large library (counts, not times).
+"""The library's SQL query count is the same for a small and a large library (counts, not times);
+so is a song page's.
 
 Each page is asked for twice and the second answer counted: the first one renders the clips'
 players into the cache (one more query, see presenters.clip_media), as on a running server.
@@ -69,3 +70,33 @@ def test_clips_not_yet_cached_cost_one_more_query_however_many(client):
         client.get("/")
     assert listed == 20
     assert len(cold) == warm + 1
+
+
+def song_page_queries(client, generation: Generation) -> int:
+    """Queries of a song page, asked for a second time (its clips' players cached)."""
+    url = f"/songs/{generation.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["song"].generation.pk == generation.pk
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_a_song_page_makes_as_many_queries_in_a_library_of_60_songs_as_of_5(client):
+    seed(5)
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    team_songs = Generation.objects.filter(team=user.membership.team)
+    client.force_login(user)
+    newest = team_songs.latest("created")
+    newest.clips.filter(slot="A").update(is_pick=True)
+    small = song_page_queries(client, newest)
+    seed(55)
+    large = [song_page_queries(client, g) for g in (newest, team_songs.earliest("created"))]
+    assert large == [small, small]
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        client.get(f"/songs/{newest.pk}/")
+    assert len(cold) == small + 1  # its clips' players, rendered once
+    assert small <= 5, small  # session, user, team; the song; its clips

@@ -192,3 +192,14 @@ def test_settings_shows_only_this_teams_errors(owner_client, other_team, outside
     make(other_team, outsider, Status.FAILED, error_message="their private failure")
     page = owner_client.get(reverse("settings")).content.decode()
     assert "their private failure" not in page
+
+
+def test_without_cover_art_the_queue_shows_the_takes_own_artwork(owner_client, team, owner):
+    from tests.test_library import make_song
+
+    generation = make_song(team, owner)
+    Generation.objects.filter(pk=generation.pk).update(finished=timezone.now())
+    clip = generation.clips.get(slot="A")
+    page = owner_client.get(reverse("queue")).content.decode()
+    assert f'src="{reverse("clip_file", args=[clip.pk, "image"])}"' in page
+    assert f'href="{reverse("song", args=[generation.pk])}"' in page  # "Open" goes to its page

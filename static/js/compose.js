@@ -69,7 +69,8 @@
   function loadCosts() {
     if (costs !== null) return costs;
     const data = document.getElementById("rsflowhub-costs");
-    costs = data ? JSON.parse(data.textContent) : {};
+    if (!data) return {};
+    costs = JSON.parse(data.textContent);
     return costs;
   }
 
@@ -131,21 +132,26 @@
 
   let saveTimer = null;
   let loggingOut = false;
+  function writeDraft() {
+    window.clearTimeout(saveTimer);
+    saveTimer = null;
+    if (!DRAFT_KEY || loggingOut || !$("#song-form")) return;
+    const draft = {};
+    Object.keys(DRAFT_FIELDS).forEach(function (id) {
+      const field = document.getElementById(id);
+      if (field) draft[id] = field[DRAFT_FIELDS[id]];
+    });
+    try {
+      window.localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (error) {
+      // Storage full or disabled: the draft simply is not kept.
+    }
+  }
+
   function saveDraft() {
     window.clearTimeout(saveTimer);
     if (!DRAFT_KEY || loggingOut) return;
-    saveTimer = window.setTimeout(function () {
-      const draft = {};
-      Object.keys(DRAFT_FIELDS).forEach(function (id) {
-        const field = document.getElementById(id);
-        if (field) draft[id] = field[DRAFT_FIELDS[id]];
-      });
-      try {
-        window.localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
-      } catch (error) {
-        // Storage full or disabled: the draft simply is not kept.
-      }
-    }, 250);
+    saveTimer = window.setTimeout(writeDraft, 250);
   }
 
   function clearDraft() {
@@ -197,7 +203,7 @@
 
   function onInput(event) {
     const target = event.target;
-    if (!target || !target.id) return;
+    if (!target || !target.id || !$("#song-form")) return;
     if (target.id === "id_account") updateAccountWarning();
     if (target.name === "provider" || target.name === "size" || target.name === "n") {
       updateCoverOptions();
@@ -207,9 +213,9 @@
     if (target.id in DRAFT_FIELDS) saveDraft();
   }
 
-  function init() {
+  // Once per page load: listeners on the document serve every compose form swapped in later.
+  function start() {
     forgetOtherDrafts();
-    if ($("[data-clear-draft]")) clearDraft();
     // A save still waiting when the user logs out would write the draft back after logout.js
     // removed it.
     document.addEventListener("submit", function (event) {
@@ -218,13 +224,10 @@
         window.clearTimeout(saveTimer);
       }
     }, true);
-    const form = $("#song-form");
-    if (!form) return;
-    restoreDraft(form);
-    refresh();
     document.addEventListener("input", onInput);
     document.addEventListener("change", onInput);
     document.addEventListener("click", function (event) {
+      if (!$("#song-form")) return;
       const button = event.target.closest ? event.target.closest("[data-insert-tag]") : null;
       if (button) {
         event.preventDefault();
@@ -236,13 +239,29 @@
         window.location.assign(window.location.pathname);
       }
     });
+    // Moving to another page takes the form away: keep what was typed last first.
+    document.addEventListener("htmx:beforeSwap", function () {
+      if (saveTimer !== null) writeDraft();
+    });
     // Swapped-in fragments (a re-rendered cover form, new results) get the same treatment.
-    document.body.addEventListener("htmx:afterSettle", refresh);
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if ($("#song-form")) refresh();
+    });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
+  // For every page or fragment htmx puts in (the first page too): moving to the compose page
+  // swaps its form in without a page load.
+  function init(root) {
+    if (!root || !root.querySelector) return;
+    if (root.querySelector("[data-clear-draft]")) clearDraft();
+    const form = root.id === "song-form" ? root : root.querySelector("#song-form");
+    if (!form) return;
+    restoreDraft(form);
+    refresh();
   }
+
+  start();
+  document.addEventListener("htmx:load", function (event) {
+    init(event.detail && event.detail.elt);
+  });
 })();

@@ -134,7 +134,9 @@ def generation_zip(request: HttpRequest, pk: int):
     response = StreamingHttpResponse(
         stream_zip(members, generation.created), content_type="application/zip"
     )
-    name = safe_filename(f"{clips[0].title or f'Song {generation.pk}'}.zip", "Song")
+    # Named after the song's pick when there is one (else take A), like its page.
+    lead = next((clip for clip in clips if clip.is_pick), clips[0])
+    name = safe_filename(f"{lead.title or f'Song {generation.pk}'}.zip", "Song")
     response["Content-Disposition"] = attachment(name)
     response["Cache-Control"] = "private, no-store"
     return response

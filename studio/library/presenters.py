@@ -1,27 +1,42 @@
-"""What the library templates show for a song: its clips' players, lyrics, durations, cover.
+"""What the library and song page templates show for a song: its clips' players, lyrics,
+durations, loudness, cover, and the track each take gives the global player.
 
-A clip's player and download links depend only on what the upstream returned for it, so they
-are rendered once and cached (clip_media).
+A clip's player, download links, waveform and lyrics depend only on what the upstream returned
+for it, so they are rendered once and cached (clip_media); its title, pick and track are not.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 import numpy as np
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape as escape_html
 from django.utils.safestring import SafeString, mark_safe
 
 from studio.library.lrc import LyricLine, lyric_lines
 from studio.library.queries import clips_with_media
 from studio.songs.models import Clip, Generation
+from studio.songs.pipeline.loudness import gain_db
 
 WAVE_POINTS = 200
-MEDIA_CACHE_PREFIX = "library:clip-media:v2"  # a new version when the markup changes
+MEDIA_CACHE_PREFIX = "library:clip-media:v3"  # a new version when the markup changes
 MEDIA_CACHE_SECONDS = 7 * 24 * 3600
+
+
+class ClipMedia(NamedTuple):
+    """What is rendered once per clip and cached (clip_media): HTML, and the waveform."""
+
+    player: str  # the player with its waveform and the lyrics
+    downloads: str  # the download links
+    peaks: str  # peaks_attribute of the waveform
+    lyrics: str  # lyrics_html with buttons, "" when there is nothing to sing along to
+    src: str  # the m4a's URL, for the player
 
 
 @dataclass
@@ -29,7 +44,16 @@ class ClipView:
     clip: Clip
     player: SafeString  # the player with its waveform and the lyrics
     downloads: SafeString  # the download links
-    duration: str
+    duration: str  # "m:ss", floored, as the waveform's time display counts
+    duration_s: float = 0.0  # seconds, for scripts (0 when unknown)
+    label: str = ""  # "Take A — Night Drive"
+    peaks: str = ""  # the waveform, "0..100" integers, comma-separated
+    lyrics: SafeString = mark_safe("")  # the lines alone, timed ones as seek buttons
+    track: dict = field(default_factory=dict)  # what the player plays (see track_json)
+    track_json: SafeString = mark_safe("")  # `track` as JSON, escaped for any attribute
+    loudness_lufs: float | None = None  # integrated loudness, measured at ingest
+    true_peak_db: float | None = None  # dBTP
+    gain_db: float = 0.0  # brings the take to -14 LUFS; 0 when its loudness is unknown
 
 
 @dataclass
@@ -37,20 +61,25 @@ class GenerationView:
     generation: Generation
     clips: list[ClipView] = field(default_factory=list)
     cover_url: str = ""
+    url: str = ""  # the song page
 
 
 def duration_text(seconds: float | None) -> str:
+    """ "m:ss", floored: the same count the waveform's time display shows (0:24.9 is 0:24)."""
     if seconds is None:
         return ""
-    total = round(seconds)
+    total = int(max(seconds, 0))
     return f"{total // 60}:{total % 60:02d}"
 
 
-def lyrics_html(lines: list[LyricLine]) -> SafeString:
-    """One element per line: tags as headings, sung lines with their timing for the player.
+def lyrics_html(lines: list[LyricLine], *, buttons: bool = False) -> SafeString:
+    """One element per line: tags as headings, sung lines with their timing for the player
+    (with `buttons`, a timed line is a button that seeks there, as on the song page).
 
     Built here rather than in a template loop, which would be the slowest part of the page.
     """
+    timed = "button" if buttons else "p"
+    extra = ' type="button"' if buttons else ""
     parts = []
     for line in lines:
         text = escape(line.text)
@@ -62,8 +91,8 @@ def lyrics_html(lines: list[LyricLine]) -> SafeString:
             parts.append(f'<p class="lyric-line">{text}</p>')
         else:
             parts.append(
-                f'<p class="lyric-line" data-start="{line.start:.2f}" '
-                f'data-end="{line.end:.2f}">{text}</p>'
+                f'<{timed}{extra} class="lyric-line" data-start="{line.start:.2f}" '
+                f'data-end="{line.end:.2f}">{text}</{timed}>'
             )
     return mark_safe("\n".join(parts))  # every text above is escaped
 
@@ -80,27 +109,32 @@ def peaks_attribute(peaks: list | None) -> str:
     return ",".join(map(str, np.rint(np.clip(values, 0, 1) * 100).astype(int).tolist()))
 
 
-def render_clip_media(clip: Clip) -> tuple[str, str]:
-    """A clip's player (waveform, lyrics) and its download links, as HTML."""
+def render_clip_media(clip: Clip) -> ClipMedia:
+    """A clip's player (waveform, lyrics) and its download links, as HTML; its waveform."""
     lines = lyric_lines(clip.lyrics, clip.lyrics_timing)
     if not any(line.kind == "sung" for line in lines):
         lines = []  # e.g. just "[Instrumental]": nothing to sing along to
+    peaks = peaks_attribute(clip.peaks)
+    m4a_url = reverse("clip_file", args=[clip.pk, "m4a"])
     context = {
         "clip": clip,
-        "m4a_url": reverse("clip_file", args=[clip.pk, "m4a"]),
+        "m4a_url": m4a_url,
         "lyrics": lyrics_html(lines),
-        "peaks": peaks_attribute(clip.peaks),
+        "peaks": peaks,
         "duration": duration_text(clip.duration_s),
         "has_lrc": any(line.timed for line in lines),
     }
-    return (
+    return ClipMedia(
         render_to_string("library/partials/clip_player.html", context),
         render_to_string("library/partials/clip_downloads.html", context),
+        peaks,
+        lyrics_html(lines, buttons=True),
+        m4a_url,
     )
 
 
-def clip_media(clips: list[Clip]) -> dict[int, tuple[str, str]]:
-    """Each clip's media HTML by pk: cached, else rendered, with one query for all the others.
+def clip_media(clips: list[Clip]) -> dict[int, ClipMedia]:
+    """Each clip's media by pk: cached, else rendered, with one query for all the others.
 
     It depends only on what the upstream returned for that clip id, which never changes, and
     its columns (lyrics, timing, 800-point waveform) are the slowest part of the page to load
@@ -113,26 +147,60 @@ def clip_media(clips: list[Clip]) -> dict[int, tuple[str, str]]:
         rendered = {keys[clip.pk]: render_clip_media(clip) for clip in clips_with_media(missing)}
         cache.set_many(rendered, MEDIA_CACHE_SECONDS)
         found.update(rendered)
-    return {pk: found[key] for pk, key in keys.items()}
+    return {pk: ClipMedia(*found[key]) for pk, key in keys.items()}
 
 
-def generation_view(generation: Generation, media: dict[int, tuple[str, str]]) -> GenerationView:
-    clips = []
-    for clip in generation.clips.all():
-        player, downloads = media[clip.pk]  # our templates' output, escaped there
-        clips.append(
-            ClipView(clip, mark_safe(player), mark_safe(downloads), duration_text(clip.duration_s))
-        )
+def track(clip: Clip, src: str, song_url: str, cover: str) -> dict:
+    """What the player needs to play a take (the Track of the issue 12 contract)."""
+    return {
+        "id": clip.pk,
+        "src": src,
+        "title": f"{clip.title or 'Untitled'} ({clip.slot})",
+        "song": song_url,
+        "cover": cover,
+        "duration": round(clip.duration_s or 0.0, 2),
+        "gain": gain_db(clip.loudness_lufs),
+    }
+
+
+def clip_view(clip: Clip, media: ClipMedia, song_url: str, cover: str) -> ClipView:
+    played = track(clip, media.src, song_url, cover)
+    return ClipView(
+        clip,
+        mark_safe(media.player),  # our templates' output, escaped there
+        mark_safe(media.downloads),
+        duration_text(clip.duration_s),
+        duration_s=float(clip.duration_s or 0.0),
+        label=f"Take {clip.slot} — {clip.title or 'Untitled'}",
+        peaks=media.peaks,
+        lyrics=mark_safe(media.lyrics),  # lyrics_html, escaped there
+        track=played,
+        # Escaped: safe in a single- or double-quoted attribute (data-track='…').
+        track_json=escape_html(json.dumps(played)),
+        loudness_lufs=clip.loudness_lufs,
+        true_peak_db=clip.true_peak_db,
+        gain_db=played["gain"],
+    )
+
+
+def cover_url(generation: Generation, clips: list[Clip]) -> str:
+    """The song's cover art, else the artwork of its first take that has one, else ""."""
     cover = generation.cover_art
     if cover is not None and cover.image:
-        url = reverse("cover_image", args=[cover.pk])
-    else:
-        with_art = next((c.clip for c in clips if c.clip.image), None)
-        url = reverse("clip_file", args=[with_art.pk, "image"]) if with_art else ""
-    return GenerationView(generation, clips, url)
+        return reverse("cover_image", args=[cover.pk])
+    with_art = next((clip for clip in clips if clip.image), None)
+    return reverse("clip_file", args=[with_art.pk, "image"]) if with_art else ""
+
+
+def generation_view(generation: Generation, media: dict[int, ClipMedia]) -> GenerationView:
+    clips = list(generation.clips.all())
+    cover = cover_url(generation, clips)
+    url = reverse("song", args=[generation.pk])
+    views = [clip_view(clip, media[clip.pk], url, cover) for clip in clips]
+    return GenerationView(generation, views, cover, url)
 
 
 def generation_views(generations: list[Generation]) -> list[GenerationView]:
-    """A page of the library, as its template shows it."""
+    """A page of the library (or one song), as its template shows it."""
     media = clip_media([clip for generation in generations for clip in generation.clips.all()])
     return [generation_view(generation, media) for generation in generations]

@@ -6,7 +6,7 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from studio.songs import search
@@ -50,6 +50,18 @@ def generation_for_user(user, pk: int) -> Generation:
     )
 
 
+def song_for_user(user, pk: int) -> Generation:
+    """A completed song of the user's team with its clips as the library lists them, or 404."""
+    generation = generation_for_user(user, pk)
+    prefetch_related_objects([generation], Prefetch("clips", queryset=listed_clips()))
+    return generation
+
+
+def listed_clips() -> QuerySet[Clip]:
+    """A song's clips in order, without their media columns: see clips_with_media."""
+    return Clip.objects.defer(*CLIP_UNUSED, *CLIP_MEDIA_FIELDS).order_by("slot")
+
+
 def is_filtered(filters: dict) -> bool:
     """Whether the list is narrowed by a search or a filter (LibraryFilterForm.filters)."""
     return bool(filters["q"] or filters["who"] or filters["kind"] or filters["picks"])
@@ -60,7 +72,7 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
 
     The clips come without their media columns: see clips_with_media.
     """
-    clips = Clip.objects.defer(*CLIP_UNUSED, *CLIP_MEDIA_FIELDS).order_by("slot")
+    clips = listed_clips()
     if filters["picks"]:
         clips = clips.filter(is_pick=True)
     generations = (

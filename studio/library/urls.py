@@ -4,6 +4,7 @@ from studio.library import actions, downloads, views
 
 urlpatterns = [
     path("", views.library, name="library"),
+    path("songs/<int:pk>/", views.song, name="song"),
     path("generations/<int:pk>/zip", downloads.generation_zip, name="generation_zip"),
     path("clips/<int:pk>/title", actions.clip_title, name="clip_title"),
     path("clips/<int:pk>/pick", actions.clip_pick, name="clip_pick"),

@@ -1,4 +1,4 @@
-"""The library (home page): the team's finished songs, and their clips' files."""
+"""The library (home page): the team's finished songs, one song's page, and clips' files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from studio.http import HtmxHttpRequest
 from studio.library.downloads import clip_name
 from studio.library.forms import LibraryFilterForm
 from studio.library.presenters import generation_views
-from studio.library.queries import clip_for_user, is_filtered, library_generations, library_page
+from studio.library.queries import (
+    clip_for_user,
+    is_filtered,
+    library_generations,
+    library_page,
+    song_for_user,
+)
 from studio.mediatypes import CLIP_FILES, extension
 from studio.serving import serve_file
 from studio.teams.access import team_for
@@ -39,6 +45,13 @@ def library(request: HtmxHttpRequest):
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
+
+
+def song(request: HttpRequest, pk: int):
+    """One completed song of the team: its takes, side by side; `pick` is the picked take."""
+    view = generation_views([song_for_user(request.user, pk)])[0]
+    pick = next((clip for clip in view.clips if clip.clip.is_pick), None)
+    return render(request, "library/song.html", {"song": view, "pick": pick})
 
 
 def clip_file(request: HttpRequest, pk: int, kind: str):

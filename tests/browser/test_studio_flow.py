@@ -82,14 +82,16 @@ def test_first_song_from_an_empty_instance(page: Page, studio, simulator):
     generation = Generation.objects.get()
     clip_a = generation.clips.get(slot="A")
 
-    # Library: clip A plays, the lyric highlight follows, a click on a line seeks.
+    # Library → song page: take A plays in the player bar, the lyric highlight follows, a click
+    # on a line seeks.
     page.get_by_role("link", name="Library", exact=True).click()
-    clip = page.locator("section.clip[data-slot=A]").first
-    expect(clip.locator("[data-player-ui]")).to_be_visible()
-    clip.locator("button[data-play]").click()
-    audio = clip.locator("audio[data-audio]")
+    page.locator(f"#generation-{generation.pk} .row-title a").click()
+    expect(page).to_have_url(re.compile(rf"/songs/{generation.pk}/$"))
+    clip = page.locator("section.take[data-slot=A]").first
+    clip.get_by_role("button", name="Play", exact=True).click()
+    audio = page.locator("#player-audio")
     page.wait_for_function("el => el.currentTime > 0.3", arg=audio.element_handle(), timeout=15_000)
-    shot(page, "library")
+    shot(page, "song")
     audio.evaluate("el => { el.playbackRate = 4; }")
     first_current = clip.locator(".lyric-line.current")
     expect(first_current).to_have_count(1, timeout=20_000)
@@ -112,17 +114,22 @@ def test_first_song_from_an_empty_instance(page: Page, studio, simulator):
     )
     expect(last_line).to_have_class(re.compile(r"\bcurrent\b"))
 
-    # Keyboard: Space on the focused clip B plays it, and only one clip plays at a time.
-    clip_b = page.locator("section.clip[data-slot=B]").first
-    clip_b.locator("[data-player]").focus()
-    page.keyboard.press("Space")
-    audio_b = clip_b.locator("audio[data-audio]")
+    # Take B replaces A in the one player; Space (outside a field) pauses it.
+    clip_b = page.locator("section.take[data-slot=B]").first
+    clip_b.get_by_role("button", name="Play", exact=True).click()
+    clip_b_pk = generation.clips.get(slot="B").pk
     page.wait_for_function(
-        "el => !el.paused && el.currentTime > 0.2", arg=audio_b.element_handle(), timeout=15_000
+        "([el, pk]) => !el.paused && el.src.endsWith(`/clips/${pk}/m4a`)",
+        arg=[audio.element_handle(), clip_b_pk],
+        timeout=15_000,
     )
-    assert audio.evaluate("el => el.paused")
+    assert page.locator("audio").count() == 1
+    page.locator("h1").click()
     page.keyboard.press("Space")
-    page.wait_for_function("el => el.paused", arg=audio_b.element_handle(), timeout=5_000)
+    page.wait_for_function("el => el.paused", arg=audio.element_handle(), timeout=5_000)
+    page.get_by_role("link", name="Library", exact=True).click()
+    shot(page, "library")
+    page.go_back()
 
     # Download WAV: the bytes the simulator served.
     with page.expect_download() as info:

@@ -3,8 +3,8 @@
 Requests go through Django's test client in this process: the whole middleware stack, the view
 and the templates, without a network in between. Warm-up requests are not counted, so clips'
 players come from the cache as on a running server; the home page is also timed with an empty
-cache before each request. There is no page for a single generation, so page 2 (the next page
-of the library) and a page deep in the library stand in for it.
+cache before each request. A song page (/songs/<pk>/: one song's takes) is measured for the
+newest song of the seeded user's team.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from studio.ops.bench.common import figure, percentile
 from studio.ops.bench.pageweight import collect_static
 from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
+from studio.songs.models import Generation
 
 PAGES = {
     "home": "/",
@@ -42,6 +43,15 @@ def _client() -> Client:
     return client
 
 
+def song_url() -> str:
+    """The song page of the newest song of the benchmarked user's team."""
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    newest = Generation.objects.filter(
+        team=user.membership.team, status=Generation.Status.COMPLETED
+    ).latest("created", "pk")
+    return f"/songs/{newest.pk}/"
+
+
 def _get(client: Client, url: str):
     response = client.get(url)
     if response.status_code != 200:
@@ -49,9 +59,9 @@ def _get(client: Client, url: str):
     return response
 
 
-def query_counts(client: Client) -> dict[str, int]:
+def query_counts(client: Client, pages: dict[str, str]) -> dict[str, int]:
     counts = {}
-    for name, url in PAGES.items():
+    for name, url in pages.items():
         _get(client, url)  # caches (sessions, templates) warm, as on a running server
         with CaptureQueriesContext(connection) as queries:
             _get(client, url)
@@ -76,18 +86,19 @@ def server_times(client: Client, url: str, cold: bool = False) -> list[float]:
 def run() -> None:
     collect_static()
     call_command("seed_library", generations=SMALL, reset=True, stdout=io.StringIO())
-    small = query_counts(_client())
+    small = query_counts(_client(), {**PAGES, "song": song_url()})
     call_command("seed_library", generations=LARGE - SMALL, seed=2, stdout=io.StringIO())
     client = _client()
-    large = query_counts(client)
-    for name, url in PAGES.items():
+    pages = {**PAGES, "song": song_url()}  # the newest song now, likely a new one
+    large = query_counts(client, pages)
+    for name, url in pages.items():
         times = server_times(client, url)
         figure(f"library.{name}.p50", percentile(times, 50), "ms", "<= 30 ms")
         figure(f"library.{name}.p95", percentile(times, 95), "ms")
     cold = server_times(client, PAGES["home"], cold=True)
     figure("library.home_cold_cache.p50", percentile(cold, 50), "ms", "first view of its clips")
     figure("library.home_cold_cache.p95", percentile(cold, 95), "ms")
-    for name in PAGES:
+    for name in pages:
         figure(f"library.{name}.queries_at_{SMALL}", small[name], "queries", "constant")
         figure(
             f"library.{name}.queries_at_{LARGE}",

@@ -137,6 +137,10 @@ class Clip(models.Model):
     wav = models.FileField(upload_to="clips/%Y/%m/", blank=True)
     image = models.FileField(upload_to="clips/%Y/%m/", blank=True)
     peaks = models.JSONField(default=list, blank=True)
+    # Measured from the WAV when it is stored (pipeline/loudness.py); null until then, or when
+    # it cannot be (silence, too short). The player matches takes' loudness with them.
+    loudness_lufs = models.FloatField(null=True, blank=True)  # integrated, ITU-R BS.1770
+    true_peak_db = models.FloatField(null=True, blank=True)  # dBTP, 4x oversampled
     is_pick = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 

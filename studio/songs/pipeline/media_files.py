@@ -15,6 +15,7 @@ from django.core.files import File
 from studio.mediatypes import CLIP_FILES, extension
 from studio.songs import filecheck
 from studio.songs.models import Clip, Generation
+from studio.songs.pipeline.loudness import measure
 from studio.songs.pipeline.peaks import waveform_peaks
 from studio.upstream.download import LIMITS, download
 
@@ -77,9 +78,12 @@ def check(field: str, path: Path) -> list[float] | None:
 
 
 def store(clip: Clip, field: str, path: Path) -> None:
-    """Check `path`, move it into storage as the clip's `field`; the temp file is gone after."""
+    """Check `path`, move it into storage as the clip's `field`; the temp file is gone after.
+
+    A WAV's waveform peaks and loudness (loudness.measure) are read from it first."""
     try:
         peaks = check(field, path)
+        loudness = measure(path) if field == "wav" else None
         name = f"{clip.generation_id}-{clip.slot}{extension(CLIP_FILES[field])}"
         with open(path, "rb") as handle:
             getattr(clip, field).save(name, _TempFile(handle, name=str(path)), save=False)
@@ -88,6 +92,9 @@ def store(clip: Clip, field: str, path: Path) -> None:
     updates: dict[str, object] = {field: getattr(clip, field).name}
     if peaks is not None:
         updates["peaks"] = clip.peaks = peaks
+    if loudness is not None:
+        updates["loudness_lufs"] = clip.loudness_lufs = loudness.lufs
+        updates["true_peak_db"] = clip.true_peak_db = loudness.true_peak_db
     Clip.objects.filter(pk=clip.pk).update(**updates)
 
 
