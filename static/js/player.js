@@ -273,7 +273,8 @@
     selectTrack(where, at || 0, true);
   }
 
-  function playNext(track) {
+  // Play next / Add to queue: out of the queue if it is there, back in at `slot`.
+  function place(track, slot, message) {
     const clean = cleanTrack(track);
     if (!clean) return;
     const playing = current();
@@ -286,29 +287,18 @@
       queue.splice(where, 1);
       if (where < index) index -= 1;
     }
-    queue.splice(index + 1, 0, clean);
+    queue.splice(slot === "next" ? index + 1 : queue.length, 0, clean);
     if (index === -1) selectTrack(0, 0, false);
-    announce("Plays next: " + clean.title);
+    announce(message + clean.title);
     changed();
   }
 
+  function playNext(track) {
+    place(track, "next", "Plays next: ");
+  }
+
   function enqueue(track) {
-    const clean = cleanTrack(track);
-    if (!clean) return;
-    const playing = current();
-    if (playing && playing.id === clean.id) {
-      announce(clean.title + " is playing now.");
-      return;
-    }
-    const where = positionOf(clean.id);
-    if (where !== -1) {
-      queue.splice(where, 1);
-      if (where < index) index -= 1;
-    }
-    queue.push(clean);
-    if (index === -1) selectTrack(0, 0, false);
-    announce("Added to queue: " + clean.title);
-    changed();
+    place(track, "end", "Added to queue: ");
   }
 
   function toggle() {
