@@ -144,3 +144,30 @@ def test_a_clip_is_not_served_before_its_song_completes(owner_client, team, owne
     assert owner_client.get(url).status_code == 200
     Generation.objects.filter(pk=generation.pk).update(status=Status.FETCHING)
     assert owner_client.get(url).status_code == 404
+
+
+def test_a_hostile_account_listing_is_stored_within_its_columns(db):
+    from django.utils import timezone
+
+    from studio.flowmusic import Account
+    from studio.songs.models import UpstreamAccount
+
+    account = Account.from_json(
+        {
+            "email": "a" * 400 + "\x00",
+            "maxJobs": 2**70,
+            "error": "x\x00" * 10**6,
+            "credits_remaining": 2**40,
+        },
+        email="b" * 400,
+    )
+    assert len(account.email) <= 254 and "\x00" not in account.email
+    assert account.max_jobs is None and account.credits_remaining is None
+    assert account.error and len(account.error) <= 500 and "\x00" not in account.error
+    UpstreamAccount.objects.create(
+        email=account.email,
+        max_jobs=account.max_jobs or 1,
+        error=account.error,
+        credits_remaining=account.credits_remaining,
+        refreshed=timezone.now(),
+    )

@@ -41,6 +41,9 @@ MAX_DURATION = 24 * 3600.0
 MAX_TIMED_LINES = 5_000
 MAX_CLIPS = 8
 REQUEST_ECHO_MAX = 64 * 1024
+# Accounts are stored too (UpstreamAccount): their numbers must fit its integer columns.
+MAX_JOBS = 1_000  # the upstream allows 1-16
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 def _reply_ref(data: dict[str, Any], request: dict[str, Any]) -> str | None:
@@ -194,9 +197,9 @@ class Asset:
             url=optional_str(data.get("url")) or "",
             kind=kind,
             asset_type=optional_str(data.get("assetType")) or kind,
-            email=optional_str(data.get("email")) or "",
-            width=optional_int(data.get("width")),
-            height=optional_int(data.get("height")),
+            email=clean_text(data.get("email"), EMAIL_MAX, lines=False) or "",
+            width=optional_int(data.get("width"), 0, INT32_MAX),
+            height=optional_int(data.get("height"), 0, INT32_MAX),
             model=optional_str(data.get("model")),
         )
 
@@ -215,10 +218,11 @@ class Account:
         """`email` is the key the account was listed under, used if the body lacks it."""
         error = data.get("error")
         return cls(
-            email=optional_str(data.get("email")) or email or "",
-            max_jobs=optional_int(data.get("maxJobs")),
-            error=str(error) if error else None,
-            credits_remaining=optional_int(data.get("credits_remaining")),
+            email=clean_text(data.get("email"), EMAIL_MAX, lines=False)
+            or (email or "")[:EMAIL_MAX],
+            max_jobs=optional_int(data.get("maxJobs"), 1, MAX_JOBS),
+            error=clean_text(str(error), MESSAGE_MAX) if error else None,
+            credits_remaining=optional_int(data.get("credits_remaining"), INT32_MIN, INT32_MAX),
         )
 
 
