@@ -6,6 +6,7 @@ import hashlib
 import io
 import time
 from datetime import timedelta
+from unittest import mock
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from studio.flowmusic import FlowMusicClient
 from studio.songs import tasks
 from studio.songs.models import Clip, CoverArt, Generation
 from studio.songs.pipeline import ingest as ingestion
-from studio.songs.pipeline import recovery, tracking
+from studio.songs.pipeline import media_files, recovery, tracking
 from tests.pipeline import Status, accepted_refs, drive, settled, song
 from tests.workers import kill_when, start_worker
 
@@ -162,3 +163,22 @@ def test_references_on_another_account_are_uploaded_there_first(team, owner, sim
     assert len(uploads) == 1 and uploads[0].query.get("email") == "bob@example.com"
     ref = generation.request["refImage1"]
     assert ref != asset.id and simulator.state.asset(ref).email == "bob@example.com"
+
+
+def test_sweeping_tolerates_a_partial_that_another_worker_just_finished(settings, tmp_path):
+    """Two workers ingest at once: a file listed by one may be renamed away by the other."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    folder = media_files.tmp_dir()
+    folder.mkdir(parents=True)
+    (folder / "gone.part").write_bytes(b"x")
+    (folder / "stale.part").write_bytes(b"x")
+    real_glob = type(folder).glob
+
+    def glob_then_finish(self, pattern):
+        paths = list(real_glob(self, pattern))
+        (folder / "gone.part").unlink()  # the other worker's rename lands right after listing
+        return iter(paths)
+
+    with mock.patch.object(type(folder), "glob", glob_then_finish):
+        assert media_files.sweep_partials(older_than=timedelta(0)) == 1
+    assert not list(folder.glob("*.part"))

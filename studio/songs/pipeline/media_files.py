@@ -43,10 +43,16 @@ def tmp_dir() -> Path:
 def sweep_partials(older_than: timedelta = PARTIAL_MAX_AGE) -> int:
     """Delete downloads that a killed worker left half-written."""
     cutoff = time.time() - older_than.total_seconds()
-    stale = [p for p in tmp_dir().glob("*.part") if p.stat().st_mtime <= cutoff]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
+    swept = 0
+    for path in tmp_dir().glob("*.part"):
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue  # another worker finished (or swept) it between listing and looking
+        swept += 1
+    return swept
 
 
 def allowed_origins() -> list[str]:
