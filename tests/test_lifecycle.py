@@ -22,7 +22,7 @@ LIFECYCLE = STUDIO / "songs" / "lifecycle.py"
 # ours), and the clients' `status` is an HTTP status.
 NOT_OURS = {STUDIO / name for name in ("simulator", "upstream", "flowmusic", "rsflowhub")}
 WRITERS = {"update", "create", "get_or_create", "update_or_create", "bulk_create"}
-JOB_MODELS = {"Generation", "CoverArtJob"}
+JOB_MODELS = {"Generation", "CoverArtJob", "LyricsDraft"}
 
 
 def _status_writes(path: Path) -> list[str]:
@@ -143,4 +143,4 @@ def test_the_queue_shows_each_history_live(owner_client, pipeline, team, owner):
     start = item.index("data-history")
     history = item[start : item.index("</p>", start)]
     assert "queued" in history and "generating" in history
-    assert "failed (declined by the model)" in history
+    assert "failed (blocked by the content filter)" in history

@@ -75,7 +75,8 @@ def test_moderated_job_fails_with_the_upstream_reason(team, owner):
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert generation.error_code == ErrorCode.MODERATED
-    assert generation.error_message.startswith("The model declined")
+    assert generation.error_message.startswith("Flow Music's content filter blocked this song")
+    assert "the model declined to generate audio" in generation.error_message
     assert "Change the prompt" in generation.error_message
     with pytest.raises(services.NotAllowed):  # the same words would be declined again
         services.retry(generation, owner)

@@ -86,7 +86,12 @@ def answer_error(status: int, body: object = None, idempotent: bool = True, **he
             errors.PayloadTooLarge,
             "The file is too large for Flow Music: images up to 20 MB, audio up to 40 MB.",
         ),
-        (422, errors.Moderated, "The model declined this prompt; try different words."),
+        (
+            422,
+            errors.Moderated,
+            "Flow Music's content filter blocked this prompt. Change the words it objects to "
+            "(real artists' names, lyrics you did not write, explicit content) and try again.",
+        ),
         (409, errors.UpstreamError, "Flow Music refused the request (409): upstream says no"),
     ],
 )

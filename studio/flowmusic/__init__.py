@@ -18,6 +18,7 @@ from studio.upstream.errors import (
     InsufficientCredits,
     MalformedResponse,
     Moderated,
+    NoLyrics,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -29,11 +30,24 @@ from studio.upstream.errors import (
 
 from .client import FlowMusicClient
 from .fields import parse_time
-from .request import SongRequest
-from .results import Account, AccountJobs, Asset, Clip, Job, JobError, RunningJob
+from .request import EDIT_FIELDS, EditRequest, SongRequest
+from .results import (
+    Account,
+    AccountJobs,
+    Asset,
+    Clip,
+    Job,
+    JobError,
+    LyricsDraft,
+    RunningJob,
+)
 
 __all__ = [
     "AMBIGUOUS",
+    "EDIT_FIELDS",
+    "EditRequest",
+    "LyricsDraft",
+    "NoLyrics",
     "PERMANENT",
     "TRANSIENT",
     "Account",

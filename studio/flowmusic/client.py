@@ -15,12 +15,12 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.upstream.errors import ImageDeclined, ServerError
+from studio.upstream.errors import ImageDeclined, Moderated, NoLyrics, ServerError
 from studio.upstream.http import BearerClient, RequestBody
 
-from .errors import FLOWMUSIC, IMAGE_DECLINED_MESSAGE
-from .request import SongRequest
-from .results import Account, AccountJobs, Asset, Job
+from .errors import FLOWMUSIC, IMAGE_DECLINED_MESSAGE, NO_LYRICS_MESSAGE
+from .request import EditRequest, SongRequest
+from .results import Account, AccountJobs, Asset, Job, LyricsDraft
 
 T = TypeVar("T")
 
@@ -71,6 +71,23 @@ class FlowMusicClient(BearerClient):
         """POST /music (async). Never retried here: a failure may be AMBIGUOUS."""
         response = self._request("POST", "/music", idempotent=False, json=req.to_json())
         return self._parse(response, Job.from_json, idempotent=False)
+
+    def edit_music(self, req: EditRequest) -> Job:
+        """POST /music/edit (async): extend, replace, cover or remix a clip; never retried."""
+        response = self._request("POST", "/music/edit", idempotent=False, json=req.to_json())
+        return self._parse(response, Job.from_json, idempotent=False)
+
+    def write_lyrics(
+        self, prompt: str, *, structure: str | None = None, email: str | None = None
+    ) -> LyricsDraft:
+        """POST /music/lyrics: free, so safe to ask again; 422 means none could be written."""
+        body = {"prompt": prompt, "structure": structure, "email": email}
+        sent = {key: value for key, value in body.items() if value}
+        try:
+            response = self._request("POST", "/music/lyrics", idempotent=True, json=sent)
+        except Moderated as exc:
+            raise NoLyrics(NO_LYRICS_MESSAGE, status=422, detail=exc.detail) from None
+        return self._parse(response, LyricsDraft.from_json, idempotent=True)
 
     def get_job(self, jobid: str) -> Job:
         """GET /jobs/{jobid}; the id holds `:` and `@`, so it is sent URL-encoded."""

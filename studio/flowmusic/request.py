@@ -65,3 +65,44 @@ class SongRequest:
             reply_url=optional_str(data.get("replyUrl")),
             reply_ref=optional_str(data.get("replyRef")),
         )
+
+
+#: The edit operations and the fields each one sends (besides clip, title, seed, mode, reply*).
+EDIT_FIELDS: dict[str, tuple[str, ...]] = {
+    "extend": ("instruction", "extend_s", "extend_from_s"),
+    "replace": ("instruction", "mask_start_s", "mask_end_s"),
+    "cover": ("instruction", "strength"),
+    "remix": ("lyrics", "prompt"),
+}
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """The body of POST /music/edit (async). There is no `email`: the source clip's own
+    account runs the edit and counts it against its maxJobs."""
+
+    operation: str
+    clip: str  # the source's upstream clip id
+    options: dict[str, Any]  # the operation's own fields (EDIT_FIELDS), None ones left out
+    title: str | None = None
+    seed: int | None = None
+    reply_url: str | None = None
+    reply_ref: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        allowed = EDIT_FIELDS.get(self.operation)
+        if allowed is None:
+            raise ValueError(f"Unknown edit operation {self.operation!r}")
+        unknown = set(self.options) - set(allowed)
+        if unknown:
+            raise ValueError(f"{self.operation} does not take {', '.join(sorted(unknown))}")
+        body: dict[str, Any] = {"operation": self.operation, "clip": self.clip, "mode": "async"}
+        body.update({key: value for key, value in self.options.items() if value is not None})
+        optional = {
+            "title": self.title,
+            "seed": self.seed,
+            "replyUrl": self.reply_url,
+            "replyRef": self.reply_ref,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        return body

@@ -264,3 +264,26 @@ class AccountJobs:
             max_jobs=optional_int(data.get("maxJobs")),
             jobs=jobs,
         )
+
+
+@dataclass(frozen=True)
+class LyricsDraft:
+    """POST /music/lyrics: a title and tagged lyrics written from a theme (free)."""
+
+    lyrics: str
+    title: str = ""
+    sound_prompt: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LyricsDraft:
+        data = require_object(data, "lyrics draft")
+        lyrics = clean_text(data.get("lyrics"), LYRICS_MAX)
+        if not lyrics or not lyrics.strip():
+            raise MalformedRecord("the lyrics draft has no lyrics")
+        return cls(
+            lyrics=lyrics,
+            title=clean_text(data.get("title"), TITLE_MAX, lines=False) or "",
+            sound_prompt=clean_text(data.get("sound_prompt"), LYRICS_MAX) or "",
+            email=clean_text(data.get("email"), EMAIL_MAX, lines=False) or "",
+        )

@@ -15,11 +15,12 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.songs.models import CoverArtJob, Generation, GenerationEvent
+from studio.songs.models import CoverArtJob, Generation, GenerationEvent, LyricsDraft
 from studio.upstream import errors
 
 Status = Generation.Status
-CoverStatus = CoverArtJob.Status
+# CoverArtJob and LyricsDraft share these values.
+SidePending, SideCompleted, SideFailed = "pending", "completed", "failed"
 
 
 class ErrorCode(models.TextChoices):
@@ -31,7 +32,8 @@ class ErrorCode(models.TextChoices):
     FORBIDDEN = "forbidden", "Belongs to another account"
     NOT_FOUND = "not_found", "Unknown upstream item"
     TOO_LARGE = "too_large", "File too large"
-    MODERATED = "moderated", "Declined by the model"
+    MODERATED = "moderated", "Blocked by the content filter"
+    NO_LYRICS = "no_lyrics", "No lyrics written"
     IMAGE_DECLINED = "image_declined", "Image prompt declined"
     RATE_LIMITED = "rate_limited", "Upstream busy"
     ACCOUNT_ERROR = "account_error", "Account in error state"
@@ -66,6 +68,7 @@ _ERROR_CODES: dict[type[errors.UpstreamError], ErrorCode] = {
     errors.NotFound: ErrorCode.NOT_FOUND,
     errors.PayloadTooLarge: ErrorCode.TOO_LARGE,
     errors.Moderated: ErrorCode.MODERATED,
+    errors.NoLyrics: ErrorCode.NO_LYRICS,
     errors.ImageDeclined: ErrorCode.IMAGE_DECLINED,
     errors.RateLimited: ErrorCode.RATE_LIMITED,
     errors.AccountError: ErrorCode.ACCOUNT_ERROR,
@@ -238,36 +241,26 @@ def cancel(pk: int, message: str, *, only_from: str) -> bool:
     )
 
 
-# Cover art jobs: pending → completed | failed (no History: they last seconds).
+# Side jobs, cover art and lyrics drafts: pending → completed | failed (no History: they last
+# seconds). `model` is CoverArtJob or LyricsDraft; both have the same status columns.
+SideJob = type[CoverArtJob] | type[LyricsDraft]
 
 
-def start_cover_job(pk: int) -> bool:
-    """Claim a pending cover job before its (credit-spending) call, so a re-run never repeats."""
+def start_side_job(model: SideJob, pk: int) -> bool:
+    """Claim a pending side job before its upstream call, so a re-run never repeats it."""
+    pending = model.objects.filter(pk=pk, status=SidePending, started__isnull=True)
+    return bool(pending.update(started=timezone.now()))
+
+
+def complete_side_job(model: SideJob, pk: int, **fields: Any) -> bool:
+    pending = model.objects.filter(pk=pk, status=SidePending)
+    return bool(pending.update(status=SideCompleted, finished=timezone.now(), **fields))
+
+
+def fail_side_job(model: SideJob, pk: int, code: ErrorCode, message: str) -> bool:
+    pending = model.objects.filter(pk=pk, status=SidePending)
     return bool(
-        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING, started__isnull=True).update(
-            started=timezone.now()
-        )
-    )
-
-
-def complete_cover_job(pk: int, cover_ids: list[int], credits: int | None, note: str) -> bool:
-    return bool(
-        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING).update(
-            status=CoverStatus.COMPLETED,
-            cover_ids=cover_ids,
-            credits_used=credits,
-            error_message=note,
-            finished=timezone.now(),
-        )
-    )
-
-
-def fail_cover_job(pk: int, code: ErrorCode, message: str) -> bool:
-    return bool(
-        CoverArtJob.objects.filter(pk=pk, status=CoverStatus.PENDING).update(
-            status=CoverStatus.FAILED,
-            error_code=code,
-            error_message=message,
-            finished=timezone.now(),
+        pending.update(
+            status=SideFailed, error_code=code, error_message=message, finished=timezone.now()
         )
     )

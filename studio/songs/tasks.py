@@ -5,7 +5,7 @@ schedule, so they keep these names; the work lives in pipeline/ and compose/."""
 from __future__ import annotations
 
 from studio.flowmusic import FlowMusicClient
-from studio.songs.compose import covers
+from studio.songs.compose import covers, lyrics
 from studio.songs.models import Generation
 from studio.songs.pipeline import dispatch, reconciler, tracking
 from studio.songs.pipeline import ingest as media
@@ -42,3 +42,8 @@ def reconcile() -> None:
 
 def generate_cover_art(job_id: int) -> None:
     covers.run_job(job_id)
+
+
+def write_lyrics(draft_id: int) -> None:
+    """ "Write lyrics for me": one POST /music/lyrics for a pending draft."""
+    lyrics.run_draft(draft_id)

@@ -72,6 +72,10 @@ class Moderated(UpstreamError):
     """422: the model refused the prompt."""
 
 
+class NoLyrics(UpstreamError):
+    """422 `no_lyrics` from Flow Music's POST /music/lyrics: nothing could be written."""
+
+
 class RateLimited(UpstreamError):
     """429: every account is busy; nothing was accepted, so it is safe to retry later."""
 
@@ -132,7 +136,11 @@ STATUS_ERRORS: dict[int, StatusRule] = {
         PayloadTooLarge,
         "The file is too large for {name}: images up to 20 MB, audio up to 40 MB.",
     ),
-    422: StatusRule(Moderated, "The model declined this prompt; try different words."),
+    422: StatusRule(
+        Moderated,
+        "{name}'s content filter blocked this prompt. Change the words it objects to (real "
+        "artists' names, lyrics you did not write, explicit content) and try again.",
+    ),
     429: StatusRule(
         RateLimited, "{name} is busy (too many generations at once); try again shortly.", TRANSIENT
     ),

@@ -57,7 +57,7 @@ def start_job(team, author, **fields) -> CoverArtJob:
 
 def run_job(job_id: int) -> None:
     """Generate and store the images of one job; a started or finished job is left alone."""
-    if not lifecycle.start_cover_job(job_id):
+    if not lifecycle.start_side_job(CoverArtJob, job_id):
         return
     job = CoverArtJob.objects.get(pk=job_id)
     try:
@@ -66,24 +66,30 @@ def run_job(job_id: int) -> None:
         else:
             covers, credits, problem = _generate_flowmusic(job), None, ""
     except UpstreamError as exc:
-        lifecycle.fail_cover_job(job_id, ErrorCode.of(exc), exc.message)
+        lifecycle.fail_side_job(CoverArtJob, job_id, ErrorCode.of(exc), exc.message)
         return
     except (DownloadFailed, filecheck.Rejected) as exc:
         message = f"The generated image could not be stored: {exc}"
-        lifecycle.fail_cover_job(job_id, ErrorCode.DOWNLOAD, message)
+        lifecycle.fail_side_job(CoverArtJob, job_id, ErrorCode.DOWNLOAD, message)
         return
     if not covers:
         message = problem or "No image came back; try again."
-        lifecycle.fail_cover_job(job_id, ErrorCode.EMPTY, message)
+        lifecycle.fail_side_job(CoverArtJob, job_id, ErrorCode.EMPTY, message)
         return
-    lifecycle.complete_cover_job(job_id, [cover.pk for cover in covers], credits, problem)
+    lifecycle.complete_side_job(
+        CoverArtJob,
+        job_id,
+        cover_ids=[cover.pk for cover in covers],
+        credits_used=credits,
+        error_message=problem,
+    )
 
 
 def expire_if_stale(job: CoverArtJob) -> CoverArtJob:
     """A pending job whose worker died is shown as failed, so the spinner does not run forever."""
     if job.is_pending and timezone.now() - job.created > JOB_TIMEOUT:
         message = "Cover art generation took too long; try again."
-        lifecycle.fail_cover_job(job.pk, ErrorCode.STALLED, message)
+        lifecycle.fail_side_job(CoverArtJob, job.pk, ErrorCode.STALLED, message)
         job.refresh_from_db()
     return job
 

@@ -2,6 +2,7 @@
 
 from studio.songs.models.assets import AccountAsset, CoverArt, CoverArtJob, ReferenceAudio
 from studio.songs.models.generation import Clip, Generation, GenerationEvent
+from studio.songs.models.lyrics import LyricsDraft
 from studio.songs.models.upstream import Lease, UpstreamAccount
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Generation",
     "GenerationEvent",
     "Lease",
+    "LyricsDraft",
     "ReferenceAudio",
     "UpstreamAccount",
 ]

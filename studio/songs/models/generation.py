@@ -33,11 +33,43 @@ class Generation(models.Model):
         STANDARD = "standard", "Standard"
         PRO = "pro", "Pro"
 
+    class Operation(models.TextChoices):
+        """A song (POST /music) or an edit of a take (POST /music/edit)."""
+
+        SONG = "song", "Song"
+        EXTEND = "extend", "Extend"
+        REPLACE = "replace", "Replace section"
+        COVER = "cover", "Cover"
+        REMIX = "remix", "Remix"
+        EFFECT = "effect", "Effect"
+        STEMS = "stems", "Stems"
+
+    class Model(models.TextChoices):
+        # Flow Music's default when the field is omitted is the older one: always send it.
+        LYRIA_3_PRO = "lyria-3-pro", "Lyria 3 Pro"
+        LYRIA_3_5 = "lyria-3.5", "Lyria 3.5"
+
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    prompt = models.TextField()
+    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.SONG)
+    # An edit's take, and the song at the root of its versions tree (null for a song).
+    source_clip = models.ForeignKey(
+        "songs.Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="edits"
+    )
+    origin = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="versions"
+    )
+    # Ours for a song (POST /music has no title field: the takes are named after it); sent
+    # as `title` with an edit. "" = the upstream's own title.
+    title = models.CharField(max_length=200, blank=True)
+    model = models.CharField(max_length=20, choices=Model.choices, blank=True)
+    instruction = models.TextField(blank=True)  # an edit's direction (extend, replace, cover)
+    # An edit's numbers as sent: extend_s, extend_from_s, mask_start_s, mask_end_s, strength.
+    options = models.JSONField(default=dict, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)  # pins an edit's result
+    prompt = models.TextField(blank=True)
     lyrics = models.TextField(blank=True)
     instrumental = models.BooleanField(default=False)
     ghostwriter = models.CharField(max_length=10, choices=Ghostwriter.choices, blank=True)
@@ -59,7 +91,7 @@ class Generation(models.Model):
     webhook_token = models.CharField(max_length=64, unique=True, default=_webhook_token)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
-    request = models.JSONField(default=dict, blank=True)  # the body sent to POST /music
+    request = models.JSONField(default=dict, blank=True)  # the body sent to POST /music(/edit)
     # The last job record read back from the upstream.
     result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # Lowercased prompt, clip titles and lyrics, for the library search (songs/search.py).
@@ -97,6 +129,10 @@ class Generation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def is_edit(self) -> bool:
+        return self.operation != self.Operation.SONG
 
 
 class GenerationEvent(models.Model):

@@ -31,6 +31,11 @@ UPSTREAM_RETENTION = timedelta(days=7)
 # The finder of a completed job fetches its files; others wait this long before stepping in.
 FETCH_LEASE = timedelta(minutes=2)
 MODERATION_CODE = "moderation_reject"
+MODERATED_MESSAGE = (
+    "Flow Music's content filter blocked this song ({reason}). Change the prompt or lyrics: "
+    "leave out real artists' names, lyrics you did not write and explicit words, then create "
+    "it again."
+)
 
 
 def apply_job(generation: Generation, job: Job) -> str:
@@ -64,7 +69,7 @@ def _failure(job: Job) -> tuple[ErrorCode, str]:
     reason = reason[:1].upper() + reason[1:].rstrip(".")
     if error and error.code == MODERATION_CODE:
         # The same words would be declined again: a retry cannot help, new words can.
-        return ErrorCode.MODERATED, f"{reason}. Change the prompt or lyrics and create it again."
+        return ErrorCode.MODERATED, MODERATED_MESSAGE.format(reason=reason[:1].lower() + reason[1:])
     return ErrorCode.JOB_FAILED, f"{reason}. Try again, or change the prompt."
 
 
