@@ -397,7 +397,13 @@
     sync();
   }
 
-  window.studioTakes = { start: start };
+  // edits.js draws the chosen section (or point) of an edit on a take's waveform.
+  function surfer(element) {
+    const wave = waves.get(element);
+    return wave ? wave.surfer : null;
+  }
+
+  window.studioTakes = { start: start, surfer: surfer };
   document.addEventListener("htmx:load", (event) => start(event.detail.elt));
   if (document.readyState !== "loading") start(document.body);
   else document.addEventListener("DOMContentLoaded", () => start(document.body));

@@ -14,6 +14,7 @@ from studio.filenames import MAX_BYTES, clean_text, cut_to_bytes, safe_filename
 from studio.library.lrc import build_lrc, has_timed_lines
 from studio.library.queries import clip_for_user, generation_for_user
 from studio.library.zipstream import Member, stream_zip
+from studio.songs.edits.services import lineage, made_from
 from studio.songs.models import Clip, Generation
 
 # Not for the archive: the webhook address carries a per-generation secret token.
@@ -42,7 +43,12 @@ def attachment(filename: str) -> str:
 
 
 def lrc_text(clip: Clip) -> str:
-    return build_lrc(clip.title or f"Song {clip.generation_id}", clip.lyrics, clip.lyrics_timing)
+    """An edit's LRC says what it was made from, in a comment line players ignore."""
+    origin = made_from(clip.generation)
+    if origin and clip.generation.instruction:
+        origin += f": {clip.generation.instruction}"
+    title = clip.title or f"Song {clip.generation_id}"
+    return build_lrc(title, clip.lyrics, clip.lyrics_timing, comment=origin)
 
 
 def clip_lrc(request: HttpRequest, pk: int):
@@ -75,6 +81,9 @@ def _record(generation: Generation, clips: list[Clip], files: dict[int, dict]) -
         "prompt": generation.prompt,
         "lyrics": generation.lyrics,
         "instrumental": generation.instrumental,
+        "title": generation.title,
+        "model": generation.model,
+        "made_from": lineage(generation),
         "settings": {
             "lyrics_writer": generation.ghostwriter,
             "account_choice": generation.account_choice or "auto",

@@ -27,11 +27,12 @@ class LibraryFilterForm(forms.Form):
         choices=[("", "All"), ("vocal", "Vocal"), ("instrumental", "Instrumental")],
     )
     picks = forms.BooleanField(label="Picks only", required=False)
+    originals = forms.BooleanField(label="Originals only", required=False)
 
     def filters(self) -> dict:
         """The cleaned values, or no filtering at all when the query string is nonsense."""
         if not self.is_valid():
-            return {"q": "", "who": "", "kind": "", "picks": False}
+            return {"q": "", "who": "", "kind": "", "picks": False, "originals": False}
         data = dict(self.cleaned_data)
         data["q"] = data["q"].strip()
         return data

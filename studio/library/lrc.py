@@ -62,10 +62,14 @@ def has_timed_lines(lyrics: str, timing: list | None) -> bool:
     return any(line.timed for line in lyric_lines(lyrics, timing))
 
 
-def build_lrc(title: str, lyrics: str, timing: list | None) -> str:
-    """``[ti:Title]`` then one ``[mm:ss.xx]line`` per timed sung line; tags and blanks vanish."""
+def build_lrc(title: str, lyrics: str, timing: list | None, comment: str = "") -> str:
+    """``[ti:Title]`` (and a ``[#:comment]``) then one ``[mm:ss.xx]line`` per timed sung line;
+    tags and blanks vanish."""
     header = " ".join(title.split())
     rows = [f"[ti:{header}]"]
+    if comment:
+        # One line, and no "]" that would end the tag early.
+        rows.append(f"[#:{' '.join(comment.split()).replace(']', ')')}]")
     rows += [
         f"[{timestamp(line.start)}]{line.text}"
         for line in lyric_lines(lyrics, timing)

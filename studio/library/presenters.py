@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from studio.library.lrc import LyricLine, lyric_lines
 from studio.library.queries import clips_with_media
+from studio.songs.edits.services import made_from
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.loudness import gain_db
 
@@ -54,6 +55,7 @@ class ClipView:
     loudness_lufs: float | None = None  # integrated loudness, measured at ingest
     true_peak_db: float | None = None  # dBTP
     gain_db: float = 0.0  # brings the take to -14 LUFS; 0 when its loudness is unknown
+    edit_forms: list = field(default_factory=list)  # the song page's Extend, Replace section, …
 
 
 @dataclass
@@ -62,6 +64,9 @@ class GenerationView:
     clips: list[ClipView] = field(default_factory=list)
     cover_url: str = ""
     url: str = ""  # the song page
+    made_from: str = ""  # an edit's "Extended from “Night Drive” (take A)"
+    source_url: str = ""  # the song page of its source take
+    versions: int = 0  # an original's versions (edits made from it), when counted
 
 
 def duration_text(seconds: float | None) -> str:
@@ -197,7 +202,18 @@ def generation_view(generation: Generation, media: dict[int, ClipMedia]) -> Gene
     cover = cover_url(generation, clips)
     url = reverse("song", args=[generation.pk])
     views = [clip_view(clip, media[clip.pk], url, cover) for clip in clips]
-    return GenerationView(generation, views, cover, url)
+    source = generation.source_clip if generation.is_edit else None
+    return GenerationView(
+        generation,
+        views,
+        cover,
+        url,
+        made_from=made_from(generation),
+        source_url=reverse("song", args=[source.generation_id]) + f"#clip-{source.pk}"
+        if source
+        else "",
+        versions=getattr(generation, "version_count", 0) or 0,
+    )
 
 
 def generation_views(generations: list[Generation]) -> list[GenerationView]:

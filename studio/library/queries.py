@@ -6,7 +6,16 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 
 from studio.songs import search
@@ -43,7 +52,7 @@ def clip_for_user(user, pk: int) -> Clip:
 def generation_for_user(user, pk: int) -> Generation:
     """A completed song of the user's team, or 404."""
     return get_object_or_404(
-        Generation.objects.select_related("author", "cover_art"),
+        Generation.objects.select_related("author", "cover_art", "source_clip"),
         pk=pk,
         team=team_for(user),
         status=Generation.Status.COMPLETED,
@@ -53,7 +62,9 @@ def generation_for_user(user, pk: int) -> Generation:
 def song_for_user(user, pk: int) -> Generation:
     """A completed song of the user's team with its clips as the library lists them, or 404."""
     generation = generation_for_user(user, pk)
-    prefetch_related_objects([generation], Prefetch("clips", queryset=listed_clips()))
+    # With their lyrics: the page's Remix forms start from them.
+    clips = Clip.objects.defer(*CLIP_UNUSED, "lyrics_timing", "peaks").order_by("slot")
+    prefetch_related_objects([generation], Prefetch("clips", queryset=clips))
     return generation
 
 
@@ -64,7 +75,8 @@ def listed_clips() -> QuerySet[Clip]:
 
 def is_filtered(filters: dict) -> bool:
     """Whether the list is narrowed by a search or a filter (LibraryFilterForm.filters)."""
-    return bool(filters["q"] or filters["who"] or filters["kind"] or filters["picks"])
+    narrowing = ("q", "who", "kind", "picks", "originals")
+    return any(filters[name] for name in narrowing)
 
 
 def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
@@ -78,7 +90,8 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
     generations = (
         Generation.objects.filter(team=team, status=Generation.Status.COMPLETED)
         .filter(Exists(Clip.objects.filter(generation=OuterRef("pk"))))
-        .select_related("author", "cover_art")
+        .select_related("author", "cover_art", "source_clip")
+        .annotate(version_count=_version_count())
         .defer(*GENERATION_UNUSED)
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created", "-pk")
@@ -91,10 +104,23 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
         generations = generations.filter(author=user)
     if filters["kind"]:
         generations = generations.filter(instrumental=filters["kind"] == "instrumental")
+    if filters["originals"]:
+        generations = generations.filter(operation=Generation.Operation.SONG)
     if filters["picks"]:
         picked = Clip.objects.filter(is_pick=True).values("generation_id")
         generations = generations.filter(pk__in=picked)
     return generations
+
+
+def _version_count():
+    """Completed versions made from a song (its edits, and theirs), as one subquery."""
+    versions = Generation.objects.filter(
+        origin=OuterRef("pk"), status=Generation.Status.COMPLETED
+    ).order_by()
+    return Subquery(
+        versions.values("origin").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
 
 
 def library_page(generations: QuerySet[Generation], number: str | None) -> Page:

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from studio.library import actions, downloads, views
+from studio.library import actions, downloads, edit_views, views
 
 urlpatterns = [
     path("", views.library, name="library"),
     path("songs/<int:pk>/", views.song, name="song"),
+    path("songs/<int:pk>/versions", edit_views.song_versions, name="song_versions"),
+    path("clips/<int:pk>/edit/<str:operation>", edit_views.take_edit, name="take_edit"),
     path("generations/<int:pk>/zip", downloads.generation_zip, name="generation_zip"),
     path("clips/<int:pk>/title", actions.clip_title, name="clip_title"),
     path("clips/<int:pk>/pick", actions.clip_pick, name="clip_pick"),

@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 
 from studio.http import HtmxHttpRequest
 from studio.library.downloads import clip_name
+from studio.library.edit_views import song_page
 from studio.library.forms import LibraryFilterForm
 from studio.library.presenters import generation_views
 from studio.library.queries import (
@@ -15,7 +16,6 @@ from studio.library.queries import (
     is_filtered,
     library_generations,
     library_page,
-    song_for_user,
 )
 from studio.mediatypes import CLIP_FILES, extension
 from studio.serving import serve_file
@@ -48,10 +48,8 @@ def library(request: HtmxHttpRequest):
 
 
 def song(request: HttpRequest, pk: int):
-    """One completed song of the team: its takes, side by side; `pick` is the picked take."""
-    view = generation_views([song_for_user(request.user, pk)])[0]
-    pick = next((clip for clip in view.clips if clip.clip.is_pick), None)
-    return render(request, "library/song.html", {"song": view, "pick": pick})
+    """One completed song of the team: its takes, side by side; their edits; its Versions."""
+    return song_page(request, pk)
 
 
 def clip_file(request: HttpRequest, pk: int, kind: str):

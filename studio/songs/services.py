@@ -21,7 +21,17 @@ COPIED_FIELDS = (
     "extra_image_ids",
     "reference_audio_ids",
     "account_choice",
+    "title",
+    "model",
+    "operation",
+    "source_clip",
+    "origin",
+    "instruction",
+    "options",
+    "seed",
 )
+# Failed on its account: Auto may find one with credits (an edit must stay on its take's).
+ACCOUNT_FAILURES = (lifecycle.ErrorCode.NO_CREDITS, lifecycle.ErrorCode.ACCOUNT_ERROR)
 
 
 class NotAllowed(Exception):
@@ -44,6 +54,8 @@ def retry(generation: Generation, author) -> Generation:
         raise NotAllowed("Only failed, canceled or unknown songs can be retried.")
     fields = {name: getattr(generation, name) for name in COPIED_FIELDS}
     fields["author"] = author
+    if generation.error_code in ACCOUNT_FAILURES and not generation.is_edit:
+        fields["account_choice"] = ""
     return create_generation(retried_from=generation, **fields)
 
 

@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from studio.flowmusic import (
     AMBIGUOUS,
+    EDIT_FIELDS,
     TRANSIENT,
     AccountError,
+    EditRequest,
     FlowMusicClient,
     InsufficientCredits,
     RateLimited,
@@ -133,6 +135,8 @@ def _song_request(generation: Generation, email: str, images, audios) -> SongReq
         instrumental=generation.instrumental or None,
         ghostwriter=(generation.ghostwriter or None) if not generation.lyrics else None,
         email=email,
+        # Omitted, Flow Music picks its older model: always say which one the user chose.
+        model=generation.model or Generation.Model.LYRIA_3_PRO,
         ref_images=tuple(images),
         ref_audios=tuple(audios),
         reply_url=webhook_url(generation),
@@ -140,8 +144,28 @@ def _song_request(generation: Generation, email: str, images, audios) -> SongReq
     )
 
 
+def _edit_request(generation: Generation) -> EditRequest:
+    """POST /music/edit for an edit of a take; its account is the source clip's own."""
+    # The prompt column holds the source's prompt (shown, searched); a remix's new prompt, when
+    # the user gave one, is in options.
+    columns = {"instruction": generation.instruction or None, "lyrics": generation.lyrics or None}
+    options = {**columns, **generation.options}
+    return EditRequest(
+        operation=generation.operation,
+        clip=generation.source_clip.clip_id,  # type: ignore[union-attr]
+        options={key: options.get(key) for key in EDIT_FIELDS[generation.operation]},
+        title=generation.title or None,
+        seed=generation.seed,
+        reply_url=webhook_url(generation),
+        reply_ref=str(generation.pk),
+    )
+
+
 def _send(client: FlowMusicClient, pk: int, email: str) -> None:
-    generation = Generation.objects.get(pk=pk)
+    generation = Generation.objects.select_related("source_clip").get(pk=pk)
+    if generation.is_edit:
+        _send_edit(client, generation, email)
+        return
     try:
         images, audios = references.reference_ids(client, generation, email)
     except UpstreamError as exc:
@@ -161,6 +185,17 @@ def _send(client: FlowMusicClient, pk: int, email: str) -> None:
         _refused(client, generation, email, exc)
     else:
         record_accepted(pk, job, email)
+
+
+def _send_edit(client: FlowMusicClient, generation: Generation, email: str) -> None:
+    request = _edit_request(generation)
+    Generation.objects.filter(pk=generation.pk).update(request=request.to_json())
+    try:
+        job = client.edit_music(request)
+    except UpstreamError as exc:
+        _refused(client, generation, email, exc)
+    else:
+        record_accepted(generation.pk, job, email)
 
 
 def _refused(

@@ -80,6 +80,7 @@ def _poll_later(generation: Generation, interval: float) -> None:
 
 
 def _create_clips(generation: Generation, job: Job) -> None:
+    # POST /music has no title field: a title the user gave names the takes.
     for slot, clip in zip(Clip.Slot.values, job.clips[:2], strict=False):
         timing = clip.lyrics_timing
         Clip.objects.get_or_create(
@@ -87,7 +88,7 @@ def _create_clips(generation: Generation, job: Job) -> None:
             defaults={
                 "generation": generation,
                 "slot": slot,
-                "title": clip.title or "",
+                "title": generation.title or clip.title or "",
                 "duration_s": clip.duration_s,
                 "lyrics": clip.lyrics or "",
                 "lyrics_timing": [list(pair) for pair in timing] if timing is not None else None,

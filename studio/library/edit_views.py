@@ -1,0 +1,80 @@
+"""A take's edit forms (Extend, Replace section, Cover, Remix) and the song page's Versions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.http import HtmxHttpRequest
+from studio.library.presenters import generation_views
+from studio.library.queries import clip_for_user, song_for_user
+from studio.library.versions import versions_of
+from studio.songs.edits.forms import FORMS, EditForm
+from studio.songs.edits.services import create_edit
+from studio.songs.models import Clip, Generation
+
+VERSIONS_CHANGED = "studio:versions"  # an HX-Trigger: the Versions section reloads itself
+
+
+def edit_forms(clip: Clip, bound: EditForm | None = None) -> list[EditForm]:
+    """The four forms of a take; `bound` (a submitted one, with its errors) replaces its own."""
+    return [
+        bound if bound is not None and bound.operation == operation else form(clip=clip)
+        for operation, form in FORMS.items()
+    ]
+
+
+def queued_message(form: EditForm) -> str:
+    label = Generation.Operation(form.operation).label
+    return f"{label} queued: the new take appears in Versions when it is ready."
+
+
+@require_POST
+def take_edit(request: HtmxHttpRequest, pk: int, operation: str):
+    clip = clip_for_user(request.user, pk)
+    form_class = FORMS.get(operation)
+    if form_class is None:
+        raise Http404("No such edit.")
+    form = form_class(request.POST, clip=clip)
+    valid = form.is_valid()
+    if valid:
+        create_edit(form, request.user)
+    if request.htmx:
+        context = {"clip": clip, "form": form_class(clip=clip) if valid else form}
+        if valid:
+            context["message"] = queued_message(form)
+        response = render(request, "library/partials/edit_form.html", context)
+        if valid:
+            response["HX-Trigger"] = VERSIONS_CHANGED
+        return response
+    song_url = reverse("song", args=[clip.generation_id])
+    if valid:
+        messages.success(request, queued_message(form))
+        return redirect(song_url + "#versions")
+    # Without JavaScript: the whole page again, this form open with its errors.
+    return song_page(request, clip.generation_id, bound=form, status=400)
+
+
+def song_page(
+    request: HttpRequest, pk: int, *, bound: EditForm | None = None, status: int = 200
+) -> HttpResponse:
+    """One completed song of the team: its takes side by side, their edit forms, Versions."""
+    generation = song_for_user(request.user, pk)
+    view = generation_views([generation])[0]
+    for take in view.clips:
+        mine = bound if bound is not None and bound.clip.pk == take.clip.pk else None
+        take.edit_forms = edit_forms(take.clip, mine)
+    pick = next((clip for clip in view.clips if clip.clip.is_pick), None)
+    context = {"song": view, "pick": pick, "versions": versions_of(generation)}
+    return render(request, "library/song.html", context, status=status)
+
+
+@require_GET
+def song_versions(request: HttpRequest, pk: int):
+    """The Versions section alone: htmx reloads it while a version is being made."""
+    generation = song_for_user(request.user, pk)
+    context = {"versions": versions_of(generation), "song_pk": generation.pk}
+    return render(request, "library/partials/versions.html", context)
