@@ -57,7 +57,8 @@ def test_compose_shows_every_control_with_its_visible_label(owner_client, simula
     # Accounts as Flow Music lists them, with credits; the one in error says so.
     assert '<option value="" selected>Auto</option>' in page
     assert "alice@example.com — 1,000 credits" in page
-    assert "broken@example.com (error: refresh token rejected)" in page
+    assert "broken@example.com — error: refresh token rejected, Auto skips it" in page
+    assert "carol@example.com — no credits, Auto skips it" in page
     assert 'data-error="refresh token rejected"' in page
     assert 'id="account-warning"' in page
 
@@ -259,3 +260,105 @@ def test_login_is_required(client, owner):
     for name in ("compose", "queue", "settings", "cover_generate", "image_upload"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/login" in response.url
+
+
+# Title, model, limits and the keyboard (the walkthrough's findings) -------------------------
+
+
+def song_form_html(page: str) -> str:
+    start = page.index('<form id="song-form"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_title_model_and_the_lyrics_assistant_have_visible_labels(owner_client, simulator):
+    page = owner_client.get(reverse("compose")).content.decode()
+    for label in ("Title", "Model", "Theme", "Structure"):
+        assert re.search(rf"<label for=\"[^\"]+\">{label}</label>", page), label
+    assert ">Write lyrics for me</button>" in page
+    assert "Both takes are named after it" in page
+    assert '<option value="lyria-3-pro" selected>Lyria 3 Pro</option>' in page
+    assert '<option value="lyria-3.5">Lyria 3.5</option>' in page
+    assert "Ctrl+Enter" in page and 'aria-keyshortcuts="Control+Enter Meta+Enter"' in page
+
+
+def test_no_field_of_the_song_form_cuts_text_silently(owner_client, simulator):
+    form = song_form_html(owner_client.get(reverse("compose")).content.decode())
+    assert "maxlength" not in form
+    # The prompt is required by our message, not by the browser's bubble.
+    prompt = re.search(r"<textarea[^>]*name=\"prompt\"[^>]*>", form)
+    assert prompt and " required" not in prompt.group(0)
+    assert 'aria-required="true"' in prompt.group(0)
+    assert 'data-required="Describe the song you want: the prompt is required."' in form
+
+
+@pytest.mark.parametrize("prompt", ["", "  \r\n  "])
+def test_an_empty_prompt_gets_its_message_next_to_the_field(owner_client, simulator, prompt):
+    response = owner_client.post(reverse("compose"), {"prompt": prompt, "title": "Kept"})
+    page = response.content.decode()
+    error = re.search(
+        r'<div class="form-error" role="alert" id="prompt-error"[^>]*>([^<]*)</div>', page
+    )
+    assert error and error.group(1) == "Describe the song you want: the prompt is required."
+    assert "hidden" not in error.group(0)
+    assert 'value="Kept"' in page
+    assert not Generation.objects.exists()
+
+
+def test_a_prompt_over_the_limit_is_refused_whole(owner_client, simulator):
+    long = "la" * 5_099 + "🎵"  # 10,200 characters as the page counts them
+    response = owner_client.post(reverse("compose"), {"prompt": long})
+    page = response.content.decode()
+    assert "Keep this under 10,000 characters (it has 10,200; emoji count as 2)." in page
+    assert response.context["form"]["prompt"].value() == long  # all of it comes back
+    assert long in page
+    assert "10,200 / 10,000" in page
+    assert not Generation.objects.exists()
+
+
+def test_title_and_model_are_stored_with_the_song(owner_client, simulator):
+    owner_client.post(
+        reverse("compose"),
+        {"prompt": "city pop", "title": "  Neon\r\nRain  ", "model": "lyria-3.5"},
+    )
+    generation = Generation.objects.get()
+    assert generation.title == "Neon Rain" and generation.model == "lyria-3.5"
+
+
+def test_the_model_defaults_to_lyria_3_pro(owner_client, simulator):
+    owner_client.post(reverse("compose"), {"prompt": "city pop"})
+    generation = Generation.objects.get()
+    assert generation.model == "lyria-3-pro" and generation.title == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"prompt": "x", "title": "t" * 201}, "title", "Keep this under 200 characters"),
+        ({"prompt": "x", "model": "lyria-9"}, "model", "Select a valid choice"),
+    ],
+)
+def test_bad_titles_and_models_are_refused(owner_client, simulator, data, field, words):
+    response = owner_client.post(reverse("compose"), data)
+    assert field in response.context["form"].errors
+    assert words in response.content.decode()
+    assert not Generation.objects.exists()
+
+
+def test_use_these_settings_again_keeps_title_and_model(owner_client, team, owner, simulator):
+    generation = Generation.objects.create(
+        team=team, author=owner, prompt="p", title="Harbour Lights", model="lyria-3.5"
+    )
+    response = owner_client.get(reverse("compose") + f"?from={generation.pk}")
+    form = response.context["form"]
+    assert form["title"].value() == "Harbour Lights" and form["model"].value() == "lyria-3.5"
+    assert '<option value="lyria-3.5" selected>' in response.content.decode()
+    older = Generation.objects.create(team=team, author=owner, prompt="p")  # before models
+    form = owner_client.get(reverse("compose") + f"?from={older.pk}").context["form"]
+    assert form["model"].value() == "lyria-3-pro"
+
+
+def test_the_song_form_never_submits_on_a_plain_enter(owner_client, simulator):
+    form = song_form_html(owner_client.get(reverse("compose")).content.decode())
+    # The form's default button comes first and is disabled: Enter in the Title does nothing.
+    first = re.search(r"<button[^>]*>", form)
+    assert first and 'type="submit" disabled hidden' in first.group(0)

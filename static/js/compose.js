@@ -1,5 +1,6 @@
-// Compose page behaviour: counters, section tags, dependent fields, rsflowhub cost, and the
-// draft kept in localStorage. Everything works without it; this only makes it nicer.
+// Compose page behaviour: counters and limits, section tags, dependent fields, rsflowhub cost,
+// the lyrics assistant's fill and Undo, Ctrl+Enter, and the draft kept in localStorage.
+// Everything works without it; this only makes it nicer.
 (function () {
   "use strict";
 
@@ -10,7 +11,11 @@
   // Element id -> how its value is saved; the cover prompt belongs to its own form.
   const DRAFT_FIELDS = {
     id_prompt: "value",
+    id_title: "value",
     id_lyrics: "value",
+    id_lyrics_theme: "value",
+    id_lyrics_structure: "value",
+    id_model: "value",
     id_instrumental: "checked",
     id_ghostwriter: "value",
     id_account: "value",
@@ -26,16 +31,44 @@
     return Array.prototype.slice.call((root || document).querySelectorAll(selector));
   }
 
-  // "n / 10,000" under the prompt and the lyrics.
+  // The message under a field; only the ones this script wrote are taken away again.
+  function showError(fieldId, message) {
+    const box = $('[data-error-for="' + fieldId + '"]');
+    const field = document.getElementById(fieldId);
+    if (!box) return;
+    if (message) {
+      box.textContent = message;
+      box.setAttribute("data-js", "");
+      box.hidden = false;
+    } else if (box.hasAttribute("data-js")) {
+      box.removeAttribute("data-js");
+      box.hidden = true;
+    }
+    if (field) field.setAttribute("aria-invalid", box.hidden ? "false" : "true");
+  }
+
+  // "n / 10,000" under the prompt and the lyrics (UTF-16 units, as the server counts), and the
+  // server's own words as soon as a text is over its limit: nothing is ever cut off.
   function updateCounters() {
+    let over = null;
     $all("[data-counter-for]").forEach(function (counter) {
-      const field = document.getElementById(counter.getAttribute("data-counter-for"));
+      const id = counter.getAttribute("data-counter-for");
+      const field = document.getElementById(id);
       if (!field) return;
       const max = parseInt(counter.getAttribute("data-max"), 10);
       const length = field.value.length;
       counter.textContent = number.format(length) + " / " + number.format(max);
       counter.classList.toggle("over", length > max);
+      if (length > max) {
+        showError(id, "Keep this under " + number.format(max) + " characters (it has " +
+          number.format(length) + "; emoji count as 2).");
+        over = over || field;
+      } else {
+        const box = $('[data-error-for="' + id + '"]');
+        if (box && box.textContent.indexOf("Keep this under") === 0) showError(id, "");
+      }
     });
+    return over;
   }
 
   // Instrumental disables the lyrics (and says why); the writer only matters without lyrics.
@@ -194,6 +227,104 @@
     if (restored && note) note.hidden = false;
   }
 
+  // Create song with an empty prompt, or a text over its limit: say so by the field instead
+  // of sending (the server refuses them with the same words).
+  function checkBeforeSending(event) {
+    const form = event.target;
+    if (!form || form.id !== "song-form") return;
+    const submitter = event.submitter;
+    if (submitter && submitter.hasAttribute("formaction")) return; // an assistant button
+    const prompt = $("#id_prompt");
+    let problem = updateCounters();
+    if (prompt && prompt.value.trim() === "") {
+      const box = $("#prompt-error");
+      showError(prompt.id, box ? box.getAttribute("data-required") : "");
+      problem = prompt;
+    }
+    if (!problem) return;
+    event.preventDefault();
+    event.stopPropagation(); // before htmx's boosted submit sees it
+    problem.focus();
+  }
+
+  // Ctrl+Enter (Cmd+Enter) in any field of the song form creates the song. A click, so htmx
+  // knows which button sent the form; Enter in the assistant's fields writes lyrics instead.
+  function onKeydown(event) {
+    if (event.key !== "Enter" || event.isComposing || event.altKey) return;
+    const form = $("#song-form");
+    const target = event.target;
+    if (!form || !(target instanceof Element)) return;
+    if (!form.contains(target) && target.getAttribute("form") !== "song-form") return;
+    if (event.ctrlKey || event.metaKey) {
+      const button = $("#create-song");
+      if (!button) return;
+      event.preventDefault();
+      button.click();
+    } else if (target.closest("#lyrics-assistant input")) {
+      const write = $("#write-lyrics");
+      event.preventDefault();
+      if (write && !write.disabled) write.click();
+    }
+  }
+
+  function setChecked(field, checked) {
+    if (!field || field.checked === checked) return;
+    field.checked = checked;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function setValue(field, value) {
+    if (!field) return;
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // What each filled draft replaced, so its Undo can put it back.
+  const replaced = {};
+
+  // A finished draft fills the Lyrics field (and an empty Title) once; Instrumental is
+  // unticked visibly, since lyrics make a vocal song.
+  function fillFromDraft(box) {
+    const id = box.getAttribute("data-lyrics-draft");
+    if (box.hasAttribute("data-filled") || id in replaced) return;
+    box.setAttribute("data-filled", "");
+    const lyrics = $("#id_lyrics");
+    const title = $("#id_title");
+    const instrumental = $("#id_instrumental");
+    if (!lyrics) return;
+    const before = {
+      lyrics: lyrics.value,
+      title: title ? title.value : "",
+      instrumental: Boolean(instrumental && instrumental.checked),
+    };
+    replaced[id] = before;
+    setChecked(instrumental, false);
+    const note = $("[data-instrumental-unticked]", box);
+    if (note) note.hidden = !before.instrumental;
+    setValue(lyrics, box.getAttribute("data-lyrics") || "");
+    const newTitle = box.getAttribute("data-title") || "";
+    if (title && newTitle && title.value.trim() === "") setValue(title, newTitle);
+  }
+
+  function undoDraft(button, event) {
+    const box = button.closest("[data-lyrics-draft]");
+    const before = box ? replaced[box.getAttribute("data-lyrics-draft")] : null;
+    if (!before) return; // filled by the server (no JavaScript then): its form does it
+    event.preventDefault();
+    setValue($("#id_lyrics"), before.lyrics);
+    setValue($("#id_title"), before.title);
+    setChecked($("#id_instrumental"), before.instrumental);
+    delete replaced[box.getAttribute("data-lyrics-draft")];
+    const done = $("[data-lyrics-done]", box);
+    if (done) done.textContent = "Your previous lyrics are back.";
+    $all("[data-lyrics-undo], [data-lyrics-undo-note], [data-instrumental-unticked]", box)
+      .forEach(function (element) {
+        element.hidden = true;
+      });
+    const lyrics = $("#id_lyrics");
+    if (lyrics && !lyrics.disabled) lyrics.focus();
+  }
+
   function refresh() {
     updateCounters();
     updateDependents();
@@ -207,6 +338,10 @@
     if (target.id === "id_account") updateAccountWarning();
     if (target.name === "provider" || target.name === "size" || target.name === "n") {
       updateCoverOptions();
+    }
+    if (target.id === "id_prompt" && target.value.trim() !== "") {
+      const box = $("#prompt-error");
+      if (box && box.textContent === box.getAttribute("data-required")) showError(target.id, "");
     }
     if (target.id === "id_prompt" || target.id === "id_lyrics") updateCounters();
     if (target.id === "id_lyrics" || target.id === "id_instrumental") updateDependents();
@@ -224,6 +359,8 @@
         window.clearTimeout(saveTimer);
       }
     }, true);
+    document.addEventListener("submit", checkBeforeSending, true);
+    document.addEventListener("keydown", onKeydown);
     document.addEventListener("input", onInput);
     document.addEventListener("change", onInput);
     document.addEventListener("click", function (event) {
@@ -232,6 +369,11 @@
       if (button) {
         event.preventDefault();
         insertTag(button.getAttribute("data-insert-tag"));
+        return;
+      }
+      const undo = event.target.closest ? event.target.closest("[data-lyrics-undo]") : null;
+      if (undo) {
+        undoDraft(undo, event);
         return;
       }
       if (event.target.closest && event.target.closest("[data-discard-draft]")) {
@@ -254,6 +396,9 @@
   function init(root) {
     if (!root || !root.querySelector) return;
     if (root.querySelector("[data-clear-draft]")) clearDraft();
+    // A finished lyrics draft, polled in (or a page holding one, which never asks to fill).
+    const drafts = root.matches && root.matches("[data-fill]") ? [root] : $all("[data-fill]", root);
+    drafts.forEach(fillFromDraft);
     const form = root.id === "song-form" ? root : root.querySelector("#song-form");
     if (!form) return;
     restoreDraft(form);

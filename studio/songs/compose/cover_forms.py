@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from studio.rsflowhub import estimate_credits
 from studio.songs import filecheck
 from studio.songs.compose import covers
-from studio.songs.compose.fields import account_field
+from studio.songs.compose.fields import TextField, account_field
 from studio.songs.models import CoverArt, UpstreamAccount
 
 COVER_PROMPT_MAX = 2_000  # Flow Music's /files/generate limit (rsflowhub allows more)
@@ -22,7 +22,7 @@ AUDIO_NOTE = "experimental — Flow Music says it may not influence the result"
 class CoverArtForm(forms.Form):
     """Generate cover art: Flow Music always; rsflowhub (style, size, 1-4 images) when set up."""
 
-    prompt = forms.CharField(
+    prompt = TextField(
         label="Cover art prompt",
         max_length=COVER_PROMPT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),

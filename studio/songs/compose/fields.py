@@ -17,8 +17,11 @@ from studio.songs.models import UpstreamAccount
 
 
 def account_label(account: UpstreamAccount) -> str:
+    """The option's text; accounts the dispatcher passes over under Auto say so."""
     if account.error:
-        return f"{account.email} (error: {account.error})"
+        return f"{account.email} — error: {account.error}, Auto skips it"
+    if account.credits_remaining == 0:
+        return f"{account.email} — no credits, Auto skips it"
     if account.credits_remaining is None:
         return f"{account.email} — credits unknown"
     return f"{account.email} — {account.credits_remaining:,} credits"
@@ -40,6 +43,13 @@ class TextField(forms.CharField):
         if isinstance(value, str):
             value = value.replace("\r\n", "\n")
         return super().to_python(value) or ""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No `maxlength`: the browser would cut a long paste silently. The counter shows the
+        # limit and run_validators refuses the excess with a message.
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
 
     def run_validators(self, value: Any) -> None:
         # Django's max_length counts code points; check UTF-16 units instead, once.

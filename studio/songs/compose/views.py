@@ -20,7 +20,7 @@ from django.utils.text import Truncator
 from studio.http import HtmxHttpRequest
 from studio.songs import services
 from studio.songs.compose import cover_forms, covers, forms
-from studio.songs.compose.fields import parse_id
+from studio.songs.compose.fields import parse_id, utf16_length
 from studio.songs.models import CoverArt, CoverArtJob, Generation, ReferenceAudio
 from studio.songs.pipeline.accounts import for_page as upstream_accounts
 from studio.teams.access import team_for
@@ -63,50 +63,75 @@ def _selection(form: forms.SongForm) -> tuple[int | None, list[int], list[int]]:
 def render_compose(
     request: HtmxHttpRequest, form: forms.SongForm, known, problem: str = "", **parts
 ):
+    """The compose page; `parts` are side forms re-rendered with their errors, the lyrics
+    assistant's state (lyrics_draft, lyrics_previous, lyrics_unticked) and `status`."""
     team = team_for(request.user)
     cover_id, extra_ids, audio_ids = _selection(form)
-    jobs = [
-        covers.expire_if_stale(job)
-        for job in CoverArtJob.objects.filter(
-            team=team, author=request.user, created__gte=timezone.now() - RECENT_JOBS
-        )[:SHOWN_JOBS]
-    ]
-    shown = [(job, job_covers(job)) for job in jobs]
+    shown = _recent_jobs(request, team)
     in_jobs = {cover.pk for _, images in shown for cover in images}
     picked = _in_order(CoverArt, team, [cover_id] if cover_id and cover_id not in in_jobs else [])
-    data = form.data if form.is_bound else {}
-    account = (data.get("account") if data else form.initial.get("account")) or ""
-    account_error = next((a.error for a in known if a.email == account and a.error), "")
+    value = _typed_value(form)
+    account = value("account")
+    counts = {name: utf16_length(value(name)) for name in ("prompt", "lyrics")}
     context = {
+        **_side_forms(known, parts),
         "form": form,
-        "cover_form": parts.get("cover_form")
-        or cover_forms.CoverArtForm(accounts=known, auto_id="cover_%s"),
-        "upload_form": parts.get("upload_form") or image_form(known, "cover"),
-        "extra_form": parts.get("extra_form") or image_form(known, "extra"),
-        "audio_form": parts.get("audio_form") or cover_forms.AudioUploadForm(auto_id="audio_%s"),
         "jobs": shown,
         "picked": picked,
         "cover_id": cover_id,
         "extra_images": _in_order(CoverArt, team, extra_ids),
         "reference_audio": _in_order(ReferenceAudio, team, audio_ids),
         "account_problem": problem,
-        "account_error": account_error,
+        "account_error": next((a.error for a in known if a.email == account and a.error), ""),
         "tags": forms.SECTION_TAGS,
         "rsflowhub_costs": cover_forms.CoverArtForm.costs(),
-        "limits": {
-            "prompt": forms.PROMPT_MAX,
-            "lyrics": forms.LYRICS_MAX,
-            "prompt_text": f"{forms.PROMPT_MAX:,}",
-            "lyrics_text": f"{forms.LYRICS_MAX:,}",
-        },
-        "counts": {
-            name: len(str((data.get(name) if data else form.initial.get(name)) or ""))
-            for name in ("prompt", "lyrics")
-        },
+        "limits": LIMITS,
+        "counts": counts,
+        "count_text": {name: f"{count:,}" for name, count in counts.items()},
         "restore_draft": not form.is_bound and not form.initial,
-        "notes": {"instrumental": forms.INSTRUMENTAL_NOTE},
+        "notes": {"instrumental": forms.INSTRUMENTAL_NOTE, "required": forms.PROMPT_REQUIRED},
     }
     return render(request, "songs/compose.html", context, status=parts.get("status", 200))
+
+
+LIMITS = {
+    "prompt": forms.PROMPT_MAX,
+    "lyrics": forms.LYRICS_MAX,
+    "prompt_text": f"{forms.PROMPT_MAX:,}",
+    "lyrics_text": f"{forms.LYRICS_MAX:,}",
+}
+
+
+def _typed_value(form: forms.SongForm):
+    """A field's text as the page shows it: typed (bound) or pre-filled."""
+    source = form.data if form.is_bound else form.initial
+
+    def value(name: str) -> str:
+        return str(source.get(name) or "")
+
+    return value
+
+
+def _recent_jobs(request: HtmxHttpRequest, team) -> list[tuple[CoverArtJob, list[CoverArt]]]:
+    jobs = CoverArtJob.objects.filter(
+        team=team, author=request.user, created__gte=timezone.now() - RECENT_JOBS
+    )[:SHOWN_JOBS]
+    return [(job, job_covers(job)) for job in (covers.expire_if_stale(job) for job in jobs)]
+
+
+def _side_forms(known, parts: dict[str, Any]) -> dict[str, Any]:
+    """The page's other forms: as re-rendered with their errors, or fresh."""
+    return {
+        "cover_form": parts.get("cover_form")
+        or cover_forms.CoverArtForm(accounts=known, auto_id="cover_%s"),
+        "upload_form": parts.get("upload_form") or image_form(known, "cover"),
+        "extra_form": parts.get("extra_form") or image_form(known, "extra"),
+        "audio_form": parts.get("audio_form") or cover_forms.AudioUploadForm(auto_id="audio_%s"),
+        "lyrics_form": parts.get("lyrics_form") or forms.LyricsRequestForm(accounts=known),
+        "lyrics_draft": parts.get("lyrics_draft"),
+        "lyrics_previous": parts.get("lyrics_previous"),
+        "lyrics_unticked": parts.get("lyrics_unticked", False),
+    }
 
 
 def image_form(known, purpose: str, data=None, files=None) -> cover_forms.ImageUploadForm:
@@ -126,6 +151,8 @@ def _initial_from(request: HtmxHttpRequest, team) -> dict[str, Any]:
         generation = get_object_or_404(Generation, pk=pk, team=team)
         initial = {
             "prompt": generation.prompt,
+            "title": generation.title,
+            "model": generation.model or Generation.Model.LYRIA_3_PRO,
             "lyrics": generation.lyrics,
             "instrumental": generation.instrumental,
             "ghostwriter": generation.ghostwriter or Generation.Ghostwriter.STANDARD,
