@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from studio.songs.models import Clip, CoverArt, CoverArtJob, Generation
+from studio.songs.models import Clip, CoverArt, CoverArtJob, Generation, LyricsDraft
 from studio.teams.models import Invitation
 from tests.pipeline import drive, settled, song
 
@@ -33,6 +33,7 @@ RULES = {
     "generation_retry": "generation", "song": "generation",
     "clip_title": "clip", "clip_pick": "clip", "clip_lrc": "clip", "clip_file": "clip",
     "revoke_invitation": "invitation", "remove_member": "membership",
+    "lyrics_draft_status": "lyrics_draft", "song_versions": "generation", "take_edit": "clip",
 }  # fmt: skip
 
 
@@ -58,9 +59,13 @@ def theirs(outsider, other_team, settings, tmp_path):
         team=other_team, author=outsider, provider="flowmusic", prompt="x"
     )
     invitation = Invitation.objects.create(team=other_team, created_by=outsider)
+    lyrics_draft = LyricsDraft.objects.create(
+        team=other_team, author=outsider, prompt="their theme", lyrics="[Verse]\nTheirs"
+    )
     return {
         "cover": cover, "generation": generation, "clip": clip, "job": job,
         "invitation": invitation, "membership": outsider.membership,
+        "lyrics_draft": lyrics_draft,
     }  # fmt: skip
 
 
@@ -71,6 +76,9 @@ def fill(name: str, route: str, objects: dict) -> list[str]:
     path = route.replace("<int:pk>", str(objects[RULES[name]].pk))
     if "<str:kind>" in path:
         return ["/" + path.replace("<str:kind>", kind) for kind in ("wav", "m4a", "image")]
+    if "<str:operation>" in path:
+        operations = ("extend", "replace", "cover", "remix")
+        return ["/" + path.replace("<str:operation>", name) for name in operations]
     return ["/" + path]
 
 

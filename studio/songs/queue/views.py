@@ -42,7 +42,7 @@ def _generation_for_user(user, pk: int) -> Generation:
 def _queue_context(request: HtmxHttpRequest) -> dict:
     team = team_for(request.user)
     now = timezone.now()
-    base = Generation.objects.filter(team=team).select_related("author", "cover_art")
+    base = Generation.objects.filter(team=team).select_related("author", "cover_art", "source_clip")
     active = list(base.filter(status__in=Generation.ACTIVE).order_by("created", "pk"))
     finished = list(
         base.exclude(status__in=Generation.ACTIVE)
