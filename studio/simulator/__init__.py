@@ -11,8 +11,9 @@ Where it runs
     * In tests: ``SimulatorServer(latency=0.05)`` (``server.py``) and the ``simulator`` fixture
       (``tests/simulator_fixtures.py``); ``server.state`` is the ``SimulatorState`` to steer.
 
-Routes: ``/v1/flowmusic/`` ``POST music``, ``GET jobs``, ``GET|DELETE jobs/{jobid}``,
-``POST files/generate``, ``POST files``, ``GET accounts``, ``GET accounts/{email}``;
+Routes: ``/v1/flowmusic/`` ``POST music``, ``POST music/edit``, ``POST music/lyrics``,
+``GET jobs``, ``GET|DELETE jobs/{jobid}``, ``POST files/generate``, ``POST files``,
+``GET accounts``, ``GET accounts/{email}``;
 ``POST /api/v1/ai/image-generation`` (rsflowhub); ``GET .../_media/...`` (signed, no token).
 
 How to trigger each behaviour
@@ -37,6 +38,14 @@ How to trigger each behaviour
       ``moderation_reject``; on ``/files/generate`` it is the documented 500.
     * A prompt containing ``single take`` -> one clip instead of the A/B pair.
     * ``DELETE /jobs/{jobid}`` -> 204; the job is forgotten (404 after, no webhook).
+    * ``POST /music/edit`` (``edit_api.py``; audio in ``edits.py``): ``extend``, ``replace``,
+      ``cover``, ``remix`` of a clip of a completed song or edit; 400 for ``email`` (the clip's
+      account runs it), an unknown clip, ``effect``/``stems`` (not simulated) and out-of-range
+      fields. Costs ``song_cost`` on the clip's account (402 / 429 / 596 as for songs); a
+      ``forbidden`` instruction, lyrics or prompt fails with ``moderation_reject``. Extend and
+      replace give one clip, cover and remix an A/B pair; the record has ``operation``.
+    * ``POST /music/lyrics`` (``drafts.py``): a free draft following ``structure``; a prompt
+      without a word of three letters (``"123 !!"``) or with ``forbidden`` -> 422 ``no_lyrics``.
     * Media URLs expire after ``state.media_ttl`` seconds (403 after, or with a bad ``sig``);
       ``Range: bytes=a-b`` -> 206, unsatisfiable -> 416.
     * ``POST /files``: raw body; Content-Type image/jpeg|png|webp (20 MB) or
@@ -56,7 +65,8 @@ How to trigger each behaviour
       spend credits, then close without answering), ``timeout`` (sleep ``delay``, default 5 s,
       then handle and answer), ``accept_then_timeout`` (handle, sleep, answer).
     * Inspection: ``state.requests`` (every request: method, route, json, status or None when
-      dropped, jobid it created, fault), ``state.accepted_songs()``, ``state.max_running``
+      dropped, jobid it created, fault), ``state.accepted_songs()``, ``state.accepted_edits()``,
+      ``state.find_clip(clip_id)`` (its job and slot), ``state.max_running``
       (most jobs ever pending at once per account), ``state.jobs()``. ``state.reset()``
       restores accounts and configuration and forgets everything else.
 """

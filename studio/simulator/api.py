@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -22,10 +23,14 @@ CHOICES = {
     "model": ("lyria-3-pro", "lyria-3.5"),
 }
 _REF = re.compile(r"^ref(Image|Audio)(\d+)$")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
-def parse_body(req: Request) -> dict[str, Any]:
-    """A JSON object, or a multipart / urlencoded form (the documents allow form-data)."""
+def parse_body(req: Request, numbers: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A JSON object, or a multipart / urlencoded form (the documents allow form-data).
+
+    A form sends every value as text: ``instrumental`` "true"/"false" and the fields named in
+    ``numbers`` that read as numbers become booleans and numbers (a blank number is left out)."""
     raw = req.body()
     if raw.lstrip().startswith(b"{"):  # JSON, even when curl -d labelled it a form
         req.content_type = "application/json"
@@ -49,8 +54,22 @@ def parse_body(req: Request) -> dict[str, Any]:
     if req.content_type != "application/json" and isinstance(data.get("instrumental"), str):
         flag = data["instrumental"].strip().lower()
         data["instrumental"] = {"true": True, "false": False}.get(flag, data["instrumental"])
+    if req.content_type != "application/json":
+        _form_numbers(data, numbers)
     req.json = data
     return data
+
+
+def _form_numbers(data: dict[str, Any], names: frozenset[str]) -> None:
+    for name in names & data.keys():
+        value = data[name]
+        if not isinstance(value, str):
+            continue
+        text = value.strip()
+        if not text:
+            del data[name]
+        elif _NUMBER.fullmatch(text):
+            data[name] = float(text) if any(c in text for c in ".eE") else int(text)
 
 
 def text_param(data: dict, name: str, limit: int, *, required: bool = False) -> str | None:
@@ -71,20 +90,10 @@ def _validate_song(state: SimulatorState, data: dict[str, Any]) -> str | None:
     text_param(data, "prompt", PROMPT_MAX, required=True)
     text_param(data, "lyrics", LYRICS_MAX)
     text_param(data, "email", 320)
-    text_param(data, "replyRef", 1_000)
-    for name, allowed in CHOICES.items():
-        if name in data and data[name] not in allowed:
-            raise ApiError(400, f"Parameter {name} must be one of: {', '.join(allowed)}")
+    check_choices(data, CHOICES)
     if "instrumental" in data and not isinstance(data["instrumental"], bool):
         raise ApiError(400, "Parameter instrumental must be a boolean")
-    reply = text_param(data, "replyUrl", 2_000)
-    if reply is not None and not reply.startswith(("http://", "https://")):
-        raise ApiError(400, "Parameter replyUrl must be an http(s) URL")
-    prefixes = state.reply_url_prefixes
-    if reply is not None and prefixes is not None and not reply.startswith(prefixes):
-        # Mounted inside Studio, the simulator posts only to Studio's own webhook: never a
-        # request on a stranger's behalf to an address of their choosing.
-        raise ApiError(400, "Parameter replyUrl must be this Studio's own webhook URL")
+    check_reply(state, data)
     owners = set()
     for key, value in data.items():
         match = _REF.match(key)
@@ -103,27 +112,48 @@ def _validate_song(state: SimulatorState, data: dict[str, Any]) -> str | None:
     return owners.pop() if owners else None
 
 
+def check_choices(data: dict[str, Any], choices: Mapping[str, tuple[str, ...]]) -> None:
+    for name, allowed in choices.items():
+        if name in data and data[name] not in allowed:
+            raise ApiError(400, f"Parameter {name} must be one of: {', '.join(allowed)}")
+
+
+def check_reply(state: SimulatorState, data: dict[str, Any]) -> None:
+    """``replyRef`` and ``replyUrl``, as every job-creating endpoint takes them."""
+    text_param(data, "replyRef", 1_000)
+    reply = text_param(data, "replyUrl", 2_000)
+    if reply is not None and not reply.startswith(("http://", "https://")):
+        raise ApiError(400, "Parameter replyUrl must be an http(s) URL")
+    prefixes = state.reply_url_prefixes
+    if reply is not None and prefixes is not None and not reply.startswith(prefixes):
+        # Mounted inside Studio, the simulator posts only to Studio's own webhook: never a
+        # request on a stranger's behalf to an address of their choosing.
+        raise ApiError(400, "Parameter replyUrl must be this Studio's own webhook URL")
+
+
 def pending_record(job: SimJob) -> dict[str, Any]:
-    return {
-        "jobid": job.jobid,
-        "email": job.email,
-        "status": "pending",
-        "created_at": iso(job.created),
-        "request": job.request,
-    }
+    record = {"jobid": job.jobid, "email": job.email, "status": "pending"}
+    if job.operation:
+        record["operation"] = job.operation
+    return {**record, "created_at": iso(job.created), "request": job.request}
+
+
+def answer_job(state: SimulatorState, req: Request, job: SimJob) -> Response:
+    """The answer to a request that created ``job``: 201 pending when async, else (sync) wait
+    for the job; a failed (moderated) job answers 422 with the failed record."""
+    req.jobid = job.jobid
+    if job.request.get("mode", "sync") == "async":
+        return json_response(201, pending_record(job))
+    time.sleep(max(0.0, job.ready_at - time.time()))
+    record = state.job_record(job, req.base_url)
+    return json_response(422 if record["status"] == "failed" else 200, record)
 
 
 def create_song(state: SimulatorState, req: Request) -> Response:
     data = parse_body(req)
     ref_email = _validate_song(state, data)
     job = state.submit_song(data, data.get("email"), ref_email, req.base_url)
-    req.jobid = job.jobid
-    if data.get("mode", "sync") == "async":
-        return json_response(201, pending_record(job))
-    time.sleep(max(0.0, job.ready_at - time.time()))
-    record = state.job_record(job, req.base_url)
-    # A sync request whose job failed (moderation) answers 422 with the failed record.
-    return json_response(422 if record["status"] == "failed" else 200, record)
+    return answer_job(state, req, job)
 
 
 def get_job(state: SimulatorState, req: Request, jobid: str) -> Response:
@@ -148,7 +178,12 @@ def list_jobs(state: SimulatorState, req: Request) -> Response:
             "running": len(running),
             "maxJobs": acct.max_jobs,
             "jobs": [
-                {"jobid": j.jobid, "status": "pending", "created_at": iso(j.created)}
+                {
+                    "jobid": j.jobid,
+                    "status": "pending",
+                    **({"operation": j.operation} if j.operation else {}),
+                    "created_at": iso(j.created),
+                }
                 for j in running
             ],
         }

@@ -2,7 +2,8 @@
 
 Four bars of pads, arpeggio, bass and drums are tiled over the song and muted in and out, and a
 sung-like lead follows the lyrics timing, so the audio agrees with the job record (length, tempo,
-timed lines). Pure and deterministic: the same inputs always give the same samples.
+timed lines). ``render_music`` renders a given length, tempo and timing, for the edits of
+``edits.py``. Pure and deterministic: the same inputs always give the same samples.
 """
 
 from __future__ import annotations
@@ -203,11 +204,21 @@ def _gate(x: np.ndarray, start_s: float, end_s: float | None = None) -> None:
         x[max(i0, i1 - ramp) : i1] *= np.linspace(1, 0, len(x[max(i0, i1 - ramp) : i1]))
 
 
+def prompt_bpm(prompt: str) -> int | None:
+    """The tempo a prompt asks for ("80 bpm"), clamped to 40-220; None when it names none."""
+    found = _BPM.search(prompt)
+    return min(220, max(40, int(found.group(1)))) if found else None
+
+
+def fade_samples(n: int) -> tuple[int, int]:
+    """The fade-in and fade-out lengths of an ``n``-sample render (edits crossfade over them)."""
+    return min(n, int(0.05 * SAMPLE_RATE)), min(n, int(min(1.5, n / SAMPLE_RATE / 8) * SAMPLE_RATE))
+
+
 def render_song(prompt: str, *, lyrics: str | None, instrumental: bool, seed: int) -> RenderedSong:
     """Render a 10-30 s song for a prompt; the same inputs always give the same samples."""
     rng = np.random.default_rng([seed % 2**64, seed_from(prompt)])
-    found = _BPM.search(prompt)
-    bpm = min(220, max(40, int(found.group(1)))) if found else int(rng.integers(72, 141))
+    bpm = prompt_bpm(prompt) or int(rng.integers(72, 141))
     duration_cs = int(rng.integers(1000, 3001))
     title = title_for(prompt, seed)
     if lyrics and lyrics.strip():
@@ -221,7 +232,33 @@ def render_song(prompt: str, *, lyrics: str | None, instrumental: bool, seed: in
     if lines:
         timing, duration_cs = plan_timing([brk for _, brk in lines], bpm, duration_cs)
     n = duration_cs * SAMPLE_RATE // 100  # 441 samples per centisecond: duration_s is exact
+    return RenderedSong(
+        samples=_arrange(rng, prompt, bpm, n, timing),
+        sample_rate=SAMPLE_RATE,
+        duration_s=round(n / SAMPLE_RATE, 2),
+        title=title,
+        lyrics=text,
+        lyrics_timing=timing,
+        bpm=bpm,
+    )
 
+
+def render_music(
+    prompt: str, *, seed: int, duration_cs: int, timing: list[list[float]] | None,
+    bpm: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Exactly ``duration_cs`` centiseconds of music, sung along ``timing`` (None: instrumental).
+
+    For edits, which choose the length, the tempo and the words themselves. Deterministic."""
+    rng = np.random.default_rng([seed % 2**64, seed_from(prompt)])
+    bpm = bpm or prompt_bpm(prompt) or int(rng.integers(72, 141))
+    return _arrange(rng, prompt, bpm, duration_cs * SAMPLE_RATE // 100, timing)
+
+
+def _arrange(
+    rng: np.random.Generator, prompt: str, bpm: int, n: int, timing: list[list[float]] | None
+) -> np.ndarray:
+    """``n`` samples of a seeded arrangement in the prompt's mood, faded in and out."""
     minor = _MINOR_CUE.search(prompt) or (not _MAJOR_CUE.search(prompt) and rng.random() < 0.35)
     mode = _MINOR if minor else _MAJOR
     key = 48 + int(rng.integers(12))
@@ -241,15 +278,7 @@ def render_song(prompt: str, *, lyrics: str | None, instrumental: bool, seed: in
 
     mix = np.tanh(1.5 * mix)  # gentle saturation glues the mix and tames drum peaks
     mix *= 0.89 / max(float(np.abs(mix).max()), 1e-9)
-    fade_in, fade_out = int(0.05 * SAMPLE_RATE), int(min(1.5, song_s / 8) * SAMPLE_RATE)
+    fade_in, fade_out = fade_samples(n)
     mix[:fade_in] *= np.linspace(0, 1, fade_in)
     mix[n - fade_out :] *= np.linspace(1, 0, fade_out)
-    return RenderedSong(
-        samples=mix.astype(np.float32),
-        sample_rate=SAMPLE_RATE,
-        duration_s=round(n / SAMPLE_RATE, 2),
-        title=title,
-        lyrics=text,
-        lyrics_timing=timing,
-        bpm=bpm,
-    )
+    return mix.astype(np.float32)

@@ -11,6 +11,9 @@ import numpy as np
 
 from studio.simulator.audio import RenderedSong
 
+#: Longer clips (edits reach 10 minutes) use ffmpeg's fast AAC coder: twice as fast, still AAC.
+FAST_CODER_ABOVE_S = 60.0
+
 
 def write_wav(song: RenderedSong, fileobj: str | os.PathLike[str] | BinaryIO) -> None:
     """16-bit PCM mono WAV; the frame count is set up front so unseekable streams work too."""
@@ -27,7 +30,9 @@ def write_wav(song: RenderedSong, fileobj: str | os.PathLike[str] | BinaryIO) ->
 def write_m4a(song: RenderedSong, path: str | os.PathLike[str]) -> None:
     """AAC-LC in an MP4 container, the format upstream's `audio_url` serves."""
     with av.open(os.fspath(path), "w", format="mp4") as out:
-        stream = out.add_stream("aac", rate=song.sample_rate, layout="mono")
+        fast = song.duration_s > FAST_CODER_ABOVE_S
+        options = {"aac_coder": "fast"} if fast else {}
+        stream = out.add_stream("aac", rate=song.sample_rate, layout="mono", options=options)
         stream.bit_rate = 96_000
         size = stream.codec_context.frame_size or 1024  # known only once the codec opens
         samples = np.ascontiguousarray(song.samples, dtype=np.float32)

@@ -15,6 +15,8 @@ ACTIONS = frozenset(
 ROUTES = frozenset(
     {
         "POST /music",
+        "POST /music/edit",
+        "POST /music/lyrics",
         "GET /jobs",
         "GET /jobs/{jobid}",
         "DELETE /jobs/{jobid}",

@@ -50,7 +50,7 @@ _PLACES = [
 _VERBS = ["run", "dance", "fall", "shine", "drift", "burn", "wait", "fly", "hold on", "break free"]
 # fmt: on
 
-_VERSE_LINES = [
+VERSE_LINES = [
     "{Adj} {noun} {place}",
     "We {verb} like a {adj} {noun}",
     "I can feel the {noun} {place}",
@@ -60,7 +60,7 @@ _VERSE_LINES = [
     "Tell me where the {adj} {noun}s go",
     "Chasing {adj} {noun}s {place}",
 ]
-_CHORUS_LINES = [
+CHORUS_LINES = [
     "Oh, we {verb} {place}",
     "Never let the {noun} go",
     "We're {adj}, we're {adj} tonight",
@@ -87,12 +87,31 @@ def sung_lines(lyrics: str) -> list[tuple[str, bool]]:
     return lines
 
 
-def _theme_words(prompt: str) -> list[str]:
+def keep_lines(lyrics: str | None, count: int) -> str:
+    """The lyrics up to their ``count``-th sung line, tags included (what an extension keeps);
+    ``[Instrumental]`` when no line is kept."""
+    kept: list[str] = []
+    sung = 0
+    for raw in (lyrics or "").splitlines():
+        line = raw.strip()
+        if line and not _TAG_LINE.match(line):
+            if sung == count:
+                break
+            sung += 1
+        kept.append(raw)
+    while kept and (not kept[-1].strip() or _TAG_LINE.match(kept[-1].strip())):
+        kept.pop()  # a section whose lines were all cut
+    return "\n".join(kept) if sung else INSTRUMENTAL
+
+
+def theme_words(prompt: str) -> list[str]:
     words = re.findall(r"[a-z]{4,}", prompt.lower())
     return list(dict.fromkeys(w for w in words if w not in _NOT_A_THEME))
 
 
-def _fill(rng: random.Random, template: str, theme: list[str]) -> str:
+def fill_line(rng: random.Random, template: str, theme: list[str]) -> str:
+    """One lyric line from a template of ``VERSE_LINES`` / ``CHORUS_LINES``."""
+
     def noun() -> str:
         # Reusing the prompt's own words makes the lyrics feel written for it.
         return rng.choice(theme) if theme and rng.random() < 0.4 else rng.choice(_NOUNS)
@@ -108,17 +127,17 @@ def _fill(rng: random.Random, template: str, theme: list[str]) -> str:
 def generate_lyrics(prompt: str, seed: int, title: str) -> str:
     """Tagged lyrics for a vocal prompt without lyrics: a verse, then a chorus around the title."""
     rng = random.Random(f"lyrics:{seed}:{prompt}")
-    theme = _theme_words(prompt)
-    verse = [_fill(rng, t, theme) for t in rng.sample(_VERSE_LINES, 4)]
-    hook = _fill(rng, rng.choice(_CHORUS_LINES), theme)
-    chorus = [title, hook, title, _fill(rng, rng.choice(_CHORUS_LINES), theme)]
+    theme = theme_words(prompt)
+    verse = [fill_line(rng, t, theme) for t in rng.sample(VERSE_LINES, 4)]
+    hook = fill_line(rng, rng.choice(CHORUS_LINES), theme)
+    chorus = [title, hook, title, fill_line(rng, rng.choice(CHORUS_LINES), theme)]
     return "\n".join(["[Verse]", *verse, "", "[Chorus]", *chorus])
 
 
 def title_for(prompt: str, seed: int) -> str:
     """A short Title Case song title (2-4 words), seeded so each clip of a pair has its own."""
     rng = random.Random(f"title:{seed}:{prompt}")
-    theme = _theme_words(prompt)
+    theme = theme_words(prompt)
     nouns = [rng.choice(theme) if theme and rng.random() < 0.5 else rng.choice(_NOUNS)]
     nouns.append(rng.choice([n for n in _NOUNS if n != nouns[0]]))
     adj = rng.choice(_ADJECTIVES)

@@ -171,18 +171,27 @@ class MediaStore:
         Rendering is deterministic, so clips asked for with the same inputs share one render
         (and its files): benchmarks queue hundreds of songs without waiting on the encoder.
         """
-        key = hashlib.sha256(json.dumps([prompt, lyrics, instrumental, seed]).encode()).hexdigest()[
-            :24
-        ]
+
+        def make() -> tuple[render.RenderedSong, str]:
+            song = render.render_song(prompt, lyrics=lyrics, instrumental=instrumental, seed=seed)
+            return song, f"{song.title}. {prompt}"
+
+        return self.render_cached([prompt, lyrics, instrumental, seed], make)
+
+    def render_cached(
+        self, inputs: list[Any], make: Callable[[], tuple[render.RenderedSong, str]]
+    ) -> ClipMedia:
+        """Store what ``make()`` renders (a song and its artwork's prompt) as WAV, m4a and JPEG,
+        once per distinct ``inputs`` (JSON-able: they name the files)."""
+        key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:24]
         stem = f"render-{key}"
 
         def compute() -> ClipMedia:
-            song = render.render_song(prompt, lyrics=lyrics, instrumental=instrumental, seed=seed)
+            song, art_prompt = make()
             with open(self.path_for(f"{stem}.wav"), "wb") as fh:
                 render.write_wav(song, fh)
             render.write_m4a(song, self.path_for(f"{stem}.m4a"))
-            art = render.render_image(f"{song.title}. {prompt}")
-            self.path_for(f"{stem}.jpg").write_bytes(art)
+            self.path_for(f"{stem}.jpg").write_bytes(render.render_image(art_prompt))
             names = {"wav": f"{stem}.wav", "audio": f"{stem}.m4a", "image": f"{stem}.jpg"}
             self.add(names["wav"], "wav", "audio/wav")
             self.add(names["audio"], "audio", "audio/mp4")

@@ -71,11 +71,27 @@ class SimJob:
     error: dict[str, str] | None
     base_url: str  # scheme://host/prefix of the submitting request, for webhook media URLs
     notified: bool = False
+    edit: EditSpec | None = None  # None for a song
+
+    @property
+    def operation(self) -> str | None:
+        return self.edit.operation if self.edit else None
 
     def status(self, now: float | None = None) -> str:
         if (time.time() if now is None else now) < self.ready_at:
             return "pending"
         return "failed" if self.error else "completed"
+
+
+@dataclass
+class EditSpec:
+    """What an edit job does: its operation, its source clip (clip number ``slot`` of the job
+    ``source``) and the operation's checked parameters, defaults filled in."""
+
+    operation: str  # extend | replace | cover | remix
+    source: SimJob
+    slot: int
+    params: dict[str, Any]
 
 
 @dataclass

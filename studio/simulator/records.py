@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
-from studio.simulator.media import MediaStore
+from studio.simulator import edits
+from studio.simulator.media import ClipMedia, MediaStore
 from studio.simulator.models import SimJob, iso
 
 #: ``media_url(kind, file name)``: a signed URL for a file of the media store.
@@ -22,6 +24,8 @@ def job_record(job: SimJob, store: MediaStore, media_url: MediaUrl) -> dict:
         "status": status,
         "created_at": iso(job.created),
     }
+    if job.operation:
+        record["operation"] = job.operation
     if status != "pending":
         record["completed_at"] = iso(job.ready_at)
         record["duration_ms"] = round((job.ready_at - job.created) * 1000)
@@ -36,16 +40,27 @@ def job_record(job: SimJob, store: MediaStore, media_url: MediaUrl) -> dict:
     return record
 
 
-def clip_record(job: SimJob, slot: int, store: MediaStore, media_url: MediaUrl) -> dict:
-    clip_id = job.clips[slot]
+def clip_media(job: SimJob, slot: int, store: MediaStore) -> ClipMedia:
+    """The media of a job's clip number ``slot``: a song's own render, or an edit of its source
+    clip's media (rendered first, so chains of edits work)."""
     seed = job.seed + slot
-    lyrics = job.request.get("lyrics") or None
-    instrumental = bool(job.request.get("instrumental"))
-    rendered = store.render_clip(
-        job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
-    )
+    if job.edit is None:
+        lyrics = job.request.get("lyrics") or None
+        instrumental = bool(job.request.get("instrumental"))
+        return store.render_clip(
+            job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
+        )
+    source = clip_media(job.edit.source, job.edit.slot, store)
+    rendered = edits.render_edit(store, job.edit, source, edits.job_prompt(job), seed)
+    title = job.request.get("title")  # not part of the render: it only names the clip
+    return replace(rendered, title=title) if title else rendered
+
+
+def clip_record(job: SimJob, slot: int, store: MediaStore, media_url: MediaUrl) -> dict:
+    seed = job.seed + slot
+    rendered = clip_media(job, slot, store)
     return {
-        "clip": clip_id,
+        "clip": job.clips[slot],
         "title": rendered.title,
         "duration_s": rendered.duration_s,
         "lyrics": rendered.lyrics,

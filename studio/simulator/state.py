@@ -1,7 +1,8 @@
 """Everything the simulator remembers: accounts, jobs, assets, configuration, logs, faults.
 
-Framework-free and thread-safe (one lock); the HTTP layer lives in ``app.py``, the background
-work (deadlines, pre-rendering, webhooks) in ``webhooks.py``, which this state starts.
+Framework-free and thread-safe (one lock); accepting and finding jobs lives in ``jobs.py`` (a
+mixin), the HTTP layer in ``app.py``, the background work (deadlines, pre-rendering, webhooks) in
+``webhooks.py``, which this state starts.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from studio.simulator import media, records
-from studio.simulator.accounts import account_for_assets, account_for_song
+from studio.simulator.accounts import account_for_assets
 from studio.simulator.faults import Fault, FaultQueue
+from studio.simulator.jobs import JobBook
 from studio.simulator.models import (
     DEFAULT_TOKEN,
-    FORBIDDEN,
-    MODERATION_ERROR,
     ApiError,
     LoggedRequest,
     SimAccount,
@@ -31,7 +31,6 @@ from studio.simulator.models import (
     WebhookAttempt,
     default_accounts,
 )
-from studio.simulator.seeds import seed_from
 from studio.simulator.webhooks import Ticker
 
 __all__ = [
@@ -47,7 +46,7 @@ __all__ = [
 ]
 
 
-class SimulatorState:
+class SimulatorState(JobBook):
     """The simulated upstream. Config attributes may be changed at any time; ``reset()`` restores
     what the constructor was given."""
 
@@ -143,11 +142,6 @@ class SimulatorState:
         with self._lock:
             return dict(self._max_running)
 
-    def accepted_songs(self) -> list[LoggedRequest]:
-        """``POST /music`` requests that created a job (answered or not)."""
-        with self._lock:
-            return [r for r in self._requests if r.route == "POST /music" and r.jobid]
-
     def log_request(self, entry: LoggedRequest) -> LoggedRequest:
         with self._lock:
             self._requests.append(entry)
@@ -176,94 +170,30 @@ class SimulatorState:
             for key, value in changes.items():
                 setattr(acct, key, value)
 
-    def running(self, email: str, now: float | None = None) -> list[SimJob]:
-        now = time.time() if now is None else now
-        with self._lock:
-            jobs = [j for j in self._jobs.values() if j.email == email and j.ready_at > now]
-        return sorted(jobs, key=lambda j: j.created)
-
     def usable_account(self, email: str | None) -> SimAccount:
         """The account for a non-song call (image generation, upload): 400 / 596 as documented."""
         with self._lock:
             return replace(account_for_assets(self._accounts, email))
 
-    def _new_id(self, email: str) -> tuple[str, str]:
-        stem = str(uuid.uuid4())
-        return f"user:{self._user_ids[email]}-{email}:{stem}", stem
-
-    # -- jobs ------------------------------------------------------------------------------
-    def submit_song(
-        self, request: dict[str, Any], email: str | None, ref_email: str | None, base_url: str
-    ) -> SimJob:
-        """Accept a validated ``POST /music`` body or raise the documented ApiError."""
-        now = time.time()
-        with self._lock:
-            if email and ref_email and email != ref_email:
-                raise ApiError(
-                    400,
-                    f"Parameter email ({email}) does not match the account of the reference "
-                    f"assets ({ref_email})",
-                )
-            acct = account_for_song(
-                self._accounts,
-                email or ref_email,
-                self.song_cost,
-                load=lambda address: len(self.running(address, now)),
-            )
-            acct.credits -= self.song_cost
-            prompt = request["prompt"]
-            jobid = (
-                f"job:{uuid.uuid4()}-user:{self._user_ids[acct.email]}-{acct.email}-bot:flowmusic"
-            )
-            takes = 1 if "single take" in prompt.lower() else 2
-            job = SimJob(
-                jobid=jobid,
-                email=acct.email,
-                created=now,
-                ready_at=now + max(0.0, float(self.latency)),
-                request=dict(request),
-                clips=[self._new_id(acct.email)[0] for _ in range(takes)],
-                seed=seed_from(f"{prompt}\n{request.get('lyrics') or ''}") % 2_000_000_000,
-                error=dict(MODERATION_ERROR) if FORBIDDEN.search(prompt) else None,
-                base_url=base_url,
-            )
-            self._jobs[jobid] = job
-            running = len(self.running(acct.email, now))
-            self._max_running[acct.email] = max(self._max_running.get(acct.email, 0), running)
-        self.wake.set()
-        return job
-
-    def job(self, jobid: str) -> SimJob | None:
-        with self._lock:
-            return self._jobs.get(jobid)
-
-    def delete_job(self, jobid: str) -> bool:
-        with self._lock:
-            return self._jobs.pop(jobid, None) is not None
-
-    def jobs(self) -> list[SimJob]:
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.created)
-
-    def due_jobs(self, now: float) -> tuple[list[SimJob], float | None, int]:
-        """Jobs that just turned terminal (marked notified), the next deadline, the generation."""
-        due, next_at = [], None
-        with self._lock:
-            for job in self._jobs.values():
-                if job.notified:
-                    continue
-                if job.ready_at <= now:
-                    job.notified = True
-                    due.append(job)
-                elif next_at is None or job.ready_at < next_at:
-                    next_at = job.ready_at
-            return due, next_at, self.generation
-
+    # -- jobs (accepting and finding them: jobs.py) ----------------------------------------
     def job_record(self, job: SimJob, base_url: str, prefix: str = "/v1/flowmusic") -> dict:
         """The documented job record; renders the clips (once) when the job is completed.
         In hostile mode (`hostile` set, tests only) the record is rewritten as it leaves."""
         record = records.job_record(job, self.media, partial(self.media_url, base_url, prefix))
         return self.hostile(job, copy.deepcopy(record)) if self.hostile else record
+
+    def prerender(self, job: SimJob) -> None:
+        """Render a job's clips now (a failed job has none), pending or not."""
+        for slot in range(0 if job.error else len(job.clips)):
+            self.clip_media(job, slot)
+
+    def prefetch(self, job: SimJob) -> None:
+        """Have a background worker render a new job's clips before it completes."""
+        self._ticker.prefetch(job, self.generation)
+
+    def clip_media(self, job: SimJob, slot: int) -> media.ClipMedia:
+        """The rendered media of a job's clip number ``slot`` (rendered now if not yet)."""
+        return records.clip_media(job, slot, self.media)
 
     # -- assets and media ------------------------------------------------------------------
     def add_asset(self, email: str, kind: str, content_type: str, ext: str, **extra: Any):

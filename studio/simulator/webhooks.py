@@ -33,12 +33,15 @@ class TickerState(Protocol):
 
     def job_record(self, job: SimJob, base_url: str, prefix: str = ...) -> dict: ...
 
+    def prerender(self, job: SimJob) -> None: ...
+
     def log_webhook(self, attempt: WebhookAttempt, generation: int) -> None: ...
 
 
 class Ticker(threading.Thread):
     """Sleeps until the next job deadline (or a new job), then hands due jobs on: completed
-    jobs are pre-rendered (so the first read is fast) and webhooks delivered."""
+    jobs are pre-rendered (so the first read is fast) and webhooks delivered. ``prefetch``
+    renders a job while it is still pending (edits, which can be minutes long)."""
 
     def __init__(self, state: TickerState) -> None:
         super().__init__(name="simulator-ticker", daemon=True)
@@ -58,7 +61,10 @@ class Ticker(threading.Thread):
             if generation == state.generation and state.job(job.jobid) is job:
                 # On failure the next read renders again and reports the error.
                 with contextlib.suppress(Exception):
-                    state.job_record(job, job.base_url)
+                    state.prerender(job)
+
+    def prefetch(self, job: SimJob, generation: int) -> None:
+        self.renders.put((job, generation))
 
     def run(self) -> None:
         state = self.state
