@@ -25,13 +25,12 @@ def open_edit(take, name: str):
 
 def new_version(page: Page, operation: str, timeout: float = 40_000):
     """The Versions entry of the newest edit with this operation, once it has a playable take."""
-    versions = page.get_by_role("region", name="Versions")
-    entry = versions.locator("li.version").filter(
-        has=page.locator(".version-op", has_text=re.compile(f"^{operation}$"))
-    )
-    expect(entry.get_by_role("button", name=re.compile(r"^Play [AB]$")).first).to_be_visible(
-        timeout=timeout
-    )
+    edit = Generation.objects.filter(operation=operation).latest("pk")
+    entry = page.get_by_role("region", name="Versions").locator(f'li[data-version="{edit.pk}"]')
+    head = entry.locator(":scope > .version-head")
+    expect(head.locator(".version-op")).to_have_text(edit.get_operation_display())
+    play = entry.locator(":scope > .version-takes > li > button[data-player]").first
+    expect(play).to_be_visible(timeout=timeout)
     return entry
 
 
@@ -51,9 +50,9 @@ def test_extend_replace_and_remix_from_the_song_page(page: Page, studio, team, o
     expect(panel.get_by_label("Extend from")).to_have_value("")
     panel.get_by_role("button", name="Create take").click()
     expect(panel.get_by_role("status")).to_contain_text("Extend queued")
-    extended = new_version(page, "Extend")
+    extended = new_version(page, "extend")
     expect(extended).to_contain_text("a long synth solo")
-    extended.get_by_role("button", name="Play A").click()
+    extended.get_by_role("button", name="Play A").first.click()
     edit = Generation.objects.get(operation="extend")
     new_take = edit.clips.get()
     assert abs(new_take.duration_s - (take_a.duration_s + 30)) < 0.05
@@ -72,6 +71,7 @@ def test_extend_replace_and_remix_from_the_song_page(page: Page, studio, team, o
     page.wait_for_function(
         "() => !!window.studioTakes.surfer(document.querySelectorAll('[data-waveform]')[1])"
     )
+    wave.scroll_into_view_if_needed()
     box = wave.bounding_box()
     assert box
     y = box["y"] + box["height"] / 2
@@ -86,19 +86,19 @@ def test_extend_replace_and_remix_from_the_song_page(page: Page, studio, team, o
     panel.get_by_label("Instruction").fill("a drum break")
     panel.get_by_role("button", name="Create take").click()
     expect(panel.get_by_role("status")).to_contain_text("Replace section queued")
-    new_version(page, "Replace section")
+    new_version(page, "replace")
     replaced = Generation.objects.get(operation="replace")
     assert replaced.options == {"mask_start_s": round(start, 2), "mask_end_s": round(end, 2)}
 
     # Remix take A with edited lyrics; its page highlights the new line while it plays.
     panel = open_edit(region_a, "Remix")
-    lyrics = panel.get_by_label("Lyrics")
+    lyrics = panel.get_by_role("textbox", name="Lyrics")
     expect(lyrics).to_have_value(re.compile(r"Headlights on the empty road"))
     lyrics.fill(f"[Verse]\n{NEW_LINE}\n[Chorus]\nSing the remix all day")
     panel.get_by_role("button", name="Create take").click()
     expect(panel.get_by_role("status")).to_contain_text("Remix queued")
-    remixed = new_version(page, "Remix")
-    remixed.get_by_role("link").first.click()
+    remixed = new_version(page, "remix")
+    remixed.locator(":scope > .version-head > a").click()
     remix = Generation.objects.get(operation="remix")
     expect(page).to_have_url(f"{studio.url}/songs/{remix.pk}/")
     expect(page.get_by_text("Remix from “")).to_be_visible()
