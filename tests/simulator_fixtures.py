@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from studio.simulator.server import SimulatorServer
@@ -28,3 +29,14 @@ def simulator(simulator_server: SimulatorServer, settings) -> SimulatorServer:
     settings.RSFLOWHUB_API_URL = simulator_server.rsflowhub_url
     settings.RSFLOWHUB_API_KEY = simulator_server.token
     return simulator_server
+
+
+@pytest.fixture
+def api(simulator: SimulatorServer) -> Iterator[httpx.Client]:
+    """An HTTP client of the simulator's Flow Music API, with its token."""
+    with httpx.Client(
+        base_url=simulator.flowmusic_url,
+        headers={"Authorization": f"Bearer {simulator.token}"},
+        timeout=20,
+    ) as client:
+        yield client

@@ -33,16 +33,6 @@ EXTEND_S = "Parameter extend_s must be a number from 1 to 300"
 
 
 @pytest.fixture
-def api(simulator):
-    with httpx.Client(
-        base_url=simulator.flowmusic_url,
-        headers={"Authorization": f"Bearer {simulator.token}"},
-        timeout=20,
-    ) as client:
-        yield client
-
-
-@pytest.fixture
 def receiver():
     """A webhook receiver that answers 200 and keeps the bodies it was sent."""
 

@@ -20,16 +20,6 @@ from studio.simulator.server import SimulatorServer
 SONG = {"prompt": "lo-fi hip hop, mellow piano, 80 bpm, single take", "mode": "async"}
 
 
-@pytest.fixture
-def api(simulator):
-    with httpx.Client(
-        base_url=simulator.flowmusic_url,
-        headers={"Authorization": f"Bearer {simulator.token}"},
-        timeout=10,
-    ) as client:
-        yield client
-
-
 def wait_done(api, jobid: str) -> dict:
     for _ in range(100):
         record = api.get(f"/jobs/{jobid}").json()

@@ -14,16 +14,6 @@ PROMPT = "a nostalgic song about a long road trip home"
 TAG = re.compile(r"^\[(.+)\]$")
 
 
-@pytest.fixture
-def api(simulator):
-    with httpx.Client(
-        base_url=simulator.flowmusic_url,
-        headers={"Authorization": f"Bearer {simulator.token}"},
-        timeout=10,
-    ) as client:
-        yield client
-
-
 def parsed(lyrics: str) -> list[tuple[str, list[str]]]:
     """The draft as (section name, its lines)."""
     result: list[tuple[str, list[str]]] = []

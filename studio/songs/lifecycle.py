@@ -15,12 +15,10 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from studio.songs.models import CoverArtJob, Generation, GenerationEvent, LyricsDraft
+from studio.songs.models import CoverArtJob, Generation, GenerationEvent, LyricsDraft, side_jobs
 from studio.upstream import errors
 
 Status = Generation.Status
-# CoverArtJob and LyricsDraft share these values.
-SidePending, SideCompleted, SideFailed = "pending", "completed", "failed"
 
 
 class ErrorCode(models.TextChoices):
@@ -248,19 +246,19 @@ SideJob = type[CoverArtJob] | type[LyricsDraft]
 
 def start_side_job(model: SideJob, pk: int) -> bool:
     """Claim a pending side job before its upstream call, so a re-run never repeats it."""
-    pending = model.objects.filter(pk=pk, status=SidePending, started__isnull=True)
+    pending = model.objects.filter(pk=pk, status=side_jobs.PENDING, started__isnull=True)
     return bool(pending.update(started=timezone.now()))
 
 
 def complete_side_job(model: SideJob, pk: int, **fields: Any) -> bool:
-    pending = model.objects.filter(pk=pk, status=SidePending)
-    return bool(pending.update(status=SideCompleted, finished=timezone.now(), **fields))
+    pending = model.objects.filter(pk=pk, status=side_jobs.PENDING)
+    return bool(pending.update(status=side_jobs.COMPLETED, finished=timezone.now(), **fields))
 
 
 def fail_side_job(model: SideJob, pk: int, code: ErrorCode, message: str) -> bool:
-    pending = model.objects.filter(pk=pk, status=SidePending)
+    pending = model.objects.filter(pk=pk, status=side_jobs.PENDING)
     return bool(
         pending.update(
-            status=SideFailed, error_code=code, error_message=message, finished=timezone.now()
+            status=side_jobs.FAILED, error_code=code, error_message=message, finished=timezone.now()
         )
     )

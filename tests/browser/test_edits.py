@@ -47,7 +47,15 @@ def test_extend_replace_and_remix_from_the_song_page(page: Page, studio, team, o
     panel = open_edit(region_a, "Extend")
     panel.get_by_label("Instruction").fill("a long synth solo")
     panel.get_by_label("Seconds to add").fill("30")
-    expect(panel.get_by_label("Extend from")).to_have_value("")
+    # A click on the waveform picks Extend from; emptied again, it extends from the end.
+    wave_a = region_a.locator("[data-waveform]")
+    wave_a.scroll_into_view_if_needed()
+    box = wave_a.bounding_box()
+    assert box
+    wave_a.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    picked = float(panel.get_by_label("Extend from").input_value())
+    assert abs(picked - take_a.duration_s / 2) < 0.1 * take_a.duration_s
+    panel.get_by_label("Extend from").fill("")
     panel.get_by_role("button", name="Create take").click()
     expect(panel.get_by_role("status")).to_contain_text("Extend queued")
     extended = new_version(page, "extend")

@@ -73,7 +73,7 @@ def _whole_page(request: HtmxHttpRequest, form: forms.LyricsRequestForm, known, 
         parts["lyrics_draft"] = lyrics.start_draft(team, request.user, **form.draft_fields())
         parts["lyrics_form"] = form
     else:
-        parts.update(lyrics_form=form, status=400)
+        parts["lyrics_form"], parts["status"] = form, 400  # an HTTP status (not a job's)
     song_form = forms.SongForm(initial=typed, team=team_for(request.user), accounts=known)
     return render_compose(request, song_form, known, problem, **parts)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from studio.songs.models.side_jobs import COMPLETED, FAILED, PENDING, SideJob
+
 
 class CoverArt(models.Model):
     """An image usable as a song's reference (cover art or extra reference image)."""
@@ -78,43 +80,29 @@ class AccountAsset(models.Model):
         return f"{self.asset_id} on {self.account_email}"
 
 
-class CoverArtJob(models.Model):
+class CoverArtJob(SideJob):
     """One "Generate cover art" request, run in the background; its images become CoverArt rows."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Generating cover art…"
-        COMPLETED = "completed", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = PENDING, "Generating cover art…"
+        COMPLETED = COMPLETED, "Ready"
+        FAILED = FAILED, "Failed"
 
-    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     provider = models.CharField(max_length=12, choices=CoverArt.Provider.choices)
     prompt = models.TextField()
     # rsflowhub only: style, size ("1024x1024") and how many images (1-4).
     style = models.CharField(max_length=30, blank=True)
     size = models.CharField(max_length=20, blank=True)
     count = models.PositiveSmallIntegerField(default=1)
-    account_choice = models.CharField(max_length=254, blank=True)  # "" = Auto
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    error_code = models.CharField(max_length=40, blank=True)
-    error_message = models.TextField(blank=True)
     cover_ids = models.JSONField(default=list, blank=True)  # the CoverArt rows made, in order
     credits_used = models.IntegerField(null=True, blank=True)
-    started = models.DateTimeField(null=True, blank=True)  # written before the upstream call
-    finished = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-created"]
+    class Meta(SideJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Cover art job {self.pk} ({self.status})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.Status.PENDING
