@@ -156,9 +156,17 @@ class Clip(models.Model):
     class Slot(models.TextChoices):
         A = "A", "A"
         B = "B", "B"
+        # The four stems of a take (operation stems), in mixer order.
+        DRUMS = "drums", "Drums"
+        BASS = "bass", "Bass"
+        VOCALS = "vocals", "Vocals"
+        OTHER = "other", "Other"
+
+    TAKES = (Slot.A, Slot.B)
+    STEMS = (Slot.DRUMS, Slot.BASS, Slot.VOCALS, Slot.OTHER)
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="clips")
-    slot = models.CharField(max_length=1, choices=Slot.choices)
+    slot = models.CharField(max_length=10, choices=Slot.choices)
     clip_id = models.CharField(max_length=300, unique=True)
     title = models.CharField(max_length=200, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
@@ -177,6 +185,10 @@ class Clip(models.Model):
     # it cannot be (silence, too short). The player matches takes' loudness with them.
     loudness_lufs = models.FloatField(null=True, blank=True)  # integrated, ITU-R BS.1770
     true_peak_db = models.FloatField(null=True, blank=True)  # dBTP, 4x oversampled
+    # Analysed in the worker after ingest (pipeline/analysis.py); null until then or when the
+    # audio has no clear beat or key.
+    tempo_bpm = models.FloatField(null=True, blank=True, db_index=True)
+    key = models.CharField(max_length=12, blank=True, db_index=True)  # e.g. "A minor", "F# major"
     is_pick = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
