@@ -100,7 +100,7 @@ def test_each_edit_sends_its_body_once_and_lands_with_its_lineage(
     page = owner_client.get(reverse("song", args=[source.pk])).content.decode()
     assert f'data-version="{edit.pk}"' in page
     mine = owner_client.get(reverse("song", args=[edit.pk])).content.decode()
-    assert "from “Night Drive” (take A)" in mine
+    assert "“Night Drive” (take A)" in mine
 
 
 def test_an_extension_starts_with_the_sources_samples_and_adds_the_seconds(
@@ -313,4 +313,4 @@ def test_an_edits_downloads_say_what_it_was_made_from(owner_client, team, owner)
     assert lineage["operation"] == "replace" and lineage["source_clip"] == take.clip_id
     assert lineage["instruction"] == "new drums" and lineage["source_take"] == "A"
     lrc = owner_client.get(reverse("clip_lrc", args=[edit.clips.get().pk])).content.decode()
-    assert "[#:Section replaced from “" in lrc and "new drums]" in lrc
+    assert "[#:Section replaced in “" in lrc and "new drums]" in lrc

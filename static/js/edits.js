@@ -5,6 +5,7 @@
  *   Replace section  while its panel is open, dragging on the waveform chooses the section;
  *                    the region can be moved and resized; typed times move it too
  *   Remix            the Lyrics field's counter and section-tag buttons
+ *   Effects          only the chosen Effect's inputs; Trim's start and end dragged like a section
  * One panel of a take is open at a time, so the waveform always means one thing. The waveform
  * itself is takes.js's (window.studioTakes.surfer); regions come from wavesurfer's plugin.
  */
@@ -54,16 +55,47 @@
     return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
   }
 
-  // Replace section: a dragged (or moved, resized) region fills Section start and end.
+  // The inputs a dragged section fills: Replace section's, or Trim's (Effects).
+  const SECTION = { replace: ["mask_start_s", "mask_end_s"], effect: ["start_s", "end_s"] };
+
+  function sectionForm(take) {
+    const form = openPanel(take, "replace") || openPanel(take, "effect");
+    if (form && form.dataset.edit === "effect" && effectOf(form) !== "Trim") return null;
+    return form;
+  }
+
+  function effectOf(form) {
+    const select = input(form, "effect");
+    return select ? select.value : "";
+  }
+
+  // A dragged (or moved, resized) region fills the section's start and end.
   function chosen(take, region, created) {
-    const form = openPanel(take, "replace");
+    const form = sectionForm(take);
     const plugin = regionsOf(take);
     if (!form || !plugin || region.start === region.end) return;
     if (created) {
       plugin.regions.getRegions().forEach((other) => other !== region && other.remove());
     }
-    setValue(input(form, "mask_start_s"), region.start);
-    setValue(input(form, "mask_end_s"), region.end);
+    const names = SECTION[form.dataset.edit];
+    setValue(input(form, names[0]), region.start);
+    setValue(input(form, names[1]), region.end);
+  }
+
+  // Effects: only the chosen effect's inputs are shown (the server reads only those).
+  function showEffectFields(form) {
+    if (!form || !form.dataset.effectFields) return;
+    let fields = {};
+    try {
+      fields = JSON.parse(form.dataset.effectFields);
+    } catch (error) {
+      return;
+    }
+    const all = new Set(Object.values(fields).flat());
+    const mine = new Set(fields[effectOf(form)] || []);
+    form.querySelectorAll("[data-field]").forEach((wrapper) => {
+      if (all.has(wrapper.dataset.field)) wrapper.hidden = !mine.has(wrapper.dataset.field);
+    });
   }
 
   // Extend: a click sets Extend from, and a marker shows it.
@@ -93,8 +125,10 @@
       showMarker(take, Number(input(form, "extend_from_s").value) || 0);
       return;
     }
-    const start = Number(input(form, "mask_start_s").value);
-    const end = Number(input(form, "mask_end_s").value);
+    const names = SECTION[form.dataset.edit];
+    if (!names) return;
+    const start = Number(input(form, names[0]).value);
+    const end = Number(input(form, names[1]).value);
     const current = plugin.regions.getRegions()[0];
     if (!(end > start) || start < 0) return;
     if (current && current.end !== current.start) current.setOptions({ start: start, end: end });
@@ -130,7 +164,8 @@
     plugin.regions.clearRegions();
     const operation = panel.open ? panel.dataset.editPanel : null;
     const form = panel.querySelector("form[data-edit]");
-    if (operation === "replace") {
+    if (form) showEffectFields(form);
+    if (operation === "replace" || (operation === "effect" && effectOf(form) === "Trim")) {
       plugin.stopDrag = plugin.regions.enableDragSelection({
         color: color("--region", "rgba(91, 61, 245, 0.18)"),
       });
@@ -171,10 +206,24 @@
     const field = event.target;
     const form = field.closest && field.closest("form[data-edit]");
     if (!form) return;
-    if (field.matches('[name="extend_from_s"], [name="mask_start_s"], [name="mask_end_s"]')) {
+    if (field.matches('[name="extend_from_s"], [name="mask_start_s"], [name="mask_end_s"], [name="start_s"], [name="end_s"]')) {
       if (event.isTrusted) typed(form);
     }
     if (field.id && document.querySelector('[data-edit-counter-for="' + field.id + '"]')) count(field);
+  });
+  document.addEventListener("change", (event) => {
+    const select = event.target;
+    if (!select.matches || !select.matches('form[data-edit="effect"] [name="effect"]')) return;
+    const panel = select.closest("details[data-edit-panel]");
+    if (panel) panelToggled(panel); // Trim drags on the waveform; the other effects do not
+  });
+  // A re-rendered form (its errors, or a fresh one after success) shows its effect's inputs.
+  document.addEventListener("htmx:load", (event) => {
+    const root = event.detail && event.detail.elt;
+    if (!root || !root.querySelectorAll) return;
+    const forms = Array.from(root.querySelectorAll("form[data-effect-fields]"));
+    if (root.matches && root.matches("form[data-effect-fields]")) forms.push(root);
+    forms.forEach(showEffectFields);
   });
   document.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("[data-edit-tag]");

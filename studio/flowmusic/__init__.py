@@ -30,7 +30,7 @@ from studio.upstream.errors import (
 
 from .client import FlowMusicClient
 from .fields import parse_time
-from .request import EDIT_FIELDS, EditRequest, SongRequest
+from .request import EDIT_FIELDS, EFFECT_FIELDS, EditRequest, SongRequest
 from .results import (
     Account,
     AccountJobs,
@@ -45,6 +45,7 @@ from .results import (
 __all__ = [
     "AMBIGUOUS",
     "EDIT_FIELDS",
+    "EFFECT_FIELDS",
     "EditRequest",
     "LyricsDraft",
     "NoLyrics",

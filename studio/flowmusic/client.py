@@ -77,6 +77,15 @@ class FlowMusicClient(BearerClient):
         response = self._request("POST", "/music/edit", idempotent=False, json=req.to_json())
         return self._parse(response, Job.from_json, idempotent=False)
 
+    def make_stems(self, req: EditRequest) -> Job:
+        """POST /music/edit operation=stems: synchronous (15 s to 2 min), answering a completed
+        job with four stems. Asking again for the same clip returns the same stems, so this is
+        the one creating call that is safe to repeat: a drop or timeout is TRANSIENT here."""
+        if req.operation != "stems":
+            raise ValueError("make_stems sends operation=stems only")
+        response = self._request("POST", "/music/edit", idempotent=True, json=req.to_json())
+        return self._parse(response, Job.from_json, idempotent=True)
+
     def write_lyrics(
         self, prompt: str, *, structure: str | None = None, email: str | None = None
     ) -> LyricsDraft:

@@ -67,12 +67,26 @@ class SongRequest:
         )
 
 
+#: Each effect and the fields it reads (the upstream ignores the others).
+EFFECT_FIELDS: dict[str, tuple[str, ...]] = {
+    "Trim": ("start_s", "end_s"),
+    "Fade": ("fade_in_s", "fade_out_s"),
+    "Gain": ("gain_db",),
+    "Reverb": ("mix", "room_size"),
+    "Pan": ("pan",),
+    "Equalizer": ("bass_db", "mid_db", "treble_db"),
+}
+#: Stems are always synchronous upstream: mode and replyUrl would be ignored, so not sent.
+SYNCHRONOUS = frozenset({"stems"})
+
 #: The edit operations and the fields each one sends (besides clip, title, seed, mode, reply*).
 EDIT_FIELDS: dict[str, tuple[str, ...]] = {
     "extend": ("instruction", "extend_s", "extend_from_s"),
     "replace": ("instruction", "mask_start_s", "mask_end_s"),
     "cover": ("instruction", "strength"),
     "remix": ("lyrics", "prompt"),
+    "effect": ("effect", *(name for names in EFFECT_FIELDS.values() for name in names)),
+    "stems": (),
 }
 
 
@@ -96,12 +110,15 @@ class EditRequest:
         unknown = set(self.options) - set(allowed)
         if unknown:
             raise ValueError(f"{self.operation} does not take {', '.join(sorted(unknown))}")
-        body: dict[str, Any] = {"operation": self.operation, "clip": self.clip, "mode": "async"}
+        body: dict[str, Any] = {"operation": self.operation, "clip": self.clip}
+        synchronous = self.operation in SYNCHRONOUS
+        if not synchronous:
+            body["mode"] = "async"
         body.update({key: value for key, value in self.options.items() if value is not None})
         optional = {
             "title": self.title,
             "seed": self.seed,
-            "replyUrl": self.reply_url,
+            "replyUrl": None if synchronous else self.reply_url,
             "replyRef": self.reply_ref,
         }
         body.update({key: value for key, value in optional.items() if value is not None})

@@ -11,12 +11,15 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.http import HtmxHttpRequest
 from studio.library.presenters import generation_views
 from studio.library.queries import clip_for_user, song_for_user
+from studio.library.stems import stems_of
 from studio.library.versions import versions_of
-from studio.songs.edits.forms import FORMS, EditForm
-from studio.songs.edits.services import create_edit
+from studio.songs.edits.forms import EditForm
+from studio.songs.edits.registry import FORMS
+from studio.songs.edits.services import create_edit, create_stems
 from studio.songs.models import Clip, Generation
 
 VERSIONS_CHANGED = "studio:versions"  # an HX-Trigger: the Versions section reloads itself
+STEMS_CHANGED = "studio:stems"  # and the Stems section
 
 
 def edit_forms(clip: Clip, bound: EditForm | None = None) -> list[EditForm]:
@@ -68,7 +71,12 @@ def song_page(
         mine = bound if bound is not None and bound.clip.pk == take.clip.pk else None
         take.edit_forms = edit_forms(take.clip, mine)
     pick = next((clip for clip in view.clips if clip.clip.is_pick), None)
-    context = {"song": view, "pick": pick, "versions": versions_of(generation)}
+    context = {
+        "song": view,
+        "pick": pick,
+        "versions": versions_of(generation),
+        "stems": stems_of(generation),
+    }
     return render(request, "library/song.html", context, status=status)
 
 
@@ -78,3 +86,30 @@ def song_versions(request: HttpRequest, pk: int):
     generation = song_for_user(request.user, pk)
     context = {"versions": versions_of(generation), "song_pk": generation.pk}
     return render(request, "library/partials/versions.html", context)
+
+
+@require_POST
+def take_stems(request: HtmxHttpRequest, pk: int):
+    """Stems of a take: a background job (synchronous upstream, up to 2 minutes)."""
+    clip = clip_for_user(request.user, pk)
+    generation, new = create_stems(clip, request.user)
+    message = (
+        "Making stems: they appear under Stems in up to two minutes."
+        if new
+        else "This take's stems are already made or on their way: see Stems."
+    )
+    page = reverse("song", args=[clip.generation_id])
+    if request.htmx:
+        response = song_stems(request, clip.generation_id)
+        response["HX-Trigger"] = f"{STEMS_CHANGED}, {VERSIONS_CHANGED}"
+        return response
+    messages.success(request, message)
+    return redirect(page + "#stems")
+
+
+@require_GET
+def song_stems(request: HttpRequest, pk: int):
+    """The Stems section alone: htmx reloads it while stems are being made."""
+    generation = song_for_user(request.user, pk)
+    context = {"stems": stems_of(generation), "song_pk": generation.pk}
+    return render(request, "library/partials/stems.html", context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from studio.flowmusic import FlowMusicClient
 from studio.songs.compose import covers, lyrics
 from studio.songs.models import Generation
-from studio.songs.pipeline import dispatch, reconciler, tracking
+from studio.songs.pipeline import dispatch, reconciler, stems, tracking
 from studio.songs.pipeline import ingest as media
 
 Status = Generation.Status
@@ -33,6 +33,11 @@ def ingest(generation_id: int) -> None:
     """Copy a completed job's files into our storage."""
     with FlowMusicClient.from_settings() as client:
         media.store_files(client, generation_id)
+
+
+def make_stems(generation_id: int) -> None:
+    """The synchronous stems call of a claimed stems generation, then its files."""
+    stems.make_stems(generation_id)
 
 
 def reconcile() -> None:

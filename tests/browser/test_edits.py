@@ -109,7 +109,7 @@ def test_extend_replace_and_remix_from_the_song_page(page: Page, studio, team, o
     remixed.locator(":scope > .version-head > a").click()
     remix = Generation.objects.get(operation="remix")
     expect(page).to_have_url(f"{studio.url}/songs/{remix.pk}/")
-    expect(page.get_by_text("Remix from “")).to_be_visible()
+    expect(page.get_by_text("Remix of “")).to_be_visible()
     take = page.locator("[data-take]").first
     take.get_by_role("button", name="Play", exact=True).click()
     expect(take.locator(".lyric-line.current")).to_have_text(NEW_LINE, timeout=20_000)

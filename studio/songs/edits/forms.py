@@ -70,6 +70,11 @@ class EditForm(forms.Form):
         return Operation(self.operation).label
 
     @property
+    def free(self) -> bool:
+        """Reported free upstream (effects): the button says so."""
+        return False
+
+    @property
     def tags(self) -> tuple[str, ...]:
         return SECTION_TAGS
 
@@ -200,8 +205,3 @@ class RemixForm(EditForm):
 
     def options(self) -> dict[str, Any]:
         return {"prompt": self.cleaned_data.get("prompt") or None}
-
-
-FORMS: dict[str, type[EditForm]] = {
-    form.operation: form for form in (ExtendForm, ReplaceForm, CoverForm, RemixForm)
-}

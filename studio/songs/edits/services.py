@@ -7,13 +7,14 @@ from studio.songs.edits.forms import EditForm
 from studio.songs.models import Clip, Generation
 
 Operation = Generation.Operation
-PAST: dict[str, str] = {
-    Operation.EXTEND: "Extended",
-    Operation.REPLACE: "Section replaced",
-    Operation.COVER: "Cover",
-    Operation.REMIX: "Remix",
-    Operation.EFFECT: "Effect",
-    Operation.STEMS: "Stems",
+# How a version names what it was made from: "Extended from “Night Drive” (take A)".
+MADE_FROM: dict[str, str] = {
+    Operation.EXTEND: "Extended from {source}",
+    Operation.REPLACE: "Section replaced in {source}",
+    Operation.COVER: "Cover of {source}",
+    Operation.REMIX: "Remix of {source}",
+    Operation.EFFECT: "{effect} on {source}",
+    Operation.STEMS: "Stems of {source}",
 }
 
 
@@ -42,13 +43,13 @@ def create_edit(form: EditForm, author) -> Generation:
 
 def made_from(generation: Generation) -> str:
     """ "Extended from “Night Drive” (take A)", or "" for a song."""
-    clip: Clip | None = generation.source_clip
     if not generation.is_edit:
         return ""
-    verb = PAST.get(generation.operation, generation.get_operation_display())
-    if clip is None:
-        return f"{verb} from a take that was removed"
-    return f"{verb} from “{clip.title or 'Untitled'}” (take {clip.slot})"
+    clip: Clip | None = generation.source_clip
+    source = f"“{clip.title or 'Untitled'}” ({clip.take_name.lower()})" if clip else "a removed take"
+    template = MADE_FROM.get(generation.operation, "Made from {source}")
+    effect = str(generation.options.get("effect") or "Effect")
+    return template.format(source=source, effect=effect)
 
 
 def lineage(generation: Generation) -> dict | None:
@@ -67,3 +68,31 @@ def lineage(generation: Generation) -> dict | None:
         "seed": generation.seed,
         "origin": generation.origin_id,
     }
+
+
+def create_stems(clip: Clip, author) -> tuple[Generation, bool]:
+    """The stems of a take: those made or being made already (the upstream would answer the
+    same four anyway), else a new stems job; whether it is new."""
+    Status = Generation.Status
+    existing = (
+        Generation.objects.filter(source_clip=clip, operation=Operation.STEMS)
+        .exclude(status__in=(Status.FAILED, Status.CANCELED, Status.UNKNOWN))
+        .order_by("-pk")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    source = clip.generation
+    generation = services.create_generation(
+        team=source.team,
+        author=author,
+        operation=Operation.STEMS,
+        source_clip=clip,
+        origin_id=source.origin_id or source.pk,
+        account_choice=source.account_email,
+        prompt=source.prompt,
+        instrumental=source.instrumental,
+        model=source.model,
+        cover_art=source.cover_art,
+    )
+    return generation, True

@@ -206,3 +206,10 @@ class Clip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or 'Untitled'} ({self.slot})"
+
+    @property
+    def take_name(self) -> str:
+        """ "Take A", or "Drums stem"."""
+        if self.slot in self.STEMS:
+            return f"{self.get_slot_display()} stem"
+        return f"Take {self.slot}"

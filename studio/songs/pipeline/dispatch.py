@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.enqueue import enqueue
 from studio.flowmusic import (
     AMBIGUOUS,
     EDIT_FIELDS,
@@ -163,6 +164,10 @@ def _edit_request(generation: Generation) -> EditRequest:
 
 def _send(client: FlowMusicClient, pk: int, email: str) -> None:
     generation = Generation.objects.select_related("source_clip").get(pk=pk)
+    if generation.operation == Generation.Operation.STEMS:
+        # Synchronous upstream (up to 2 minutes): its own task, so the queue goes on meanwhile.
+        enqueue("make_stems", pk)
+        return
     if generation.is_edit:
         _send_edit(client, generation, email)
         return

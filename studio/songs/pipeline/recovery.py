@@ -20,6 +20,9 @@ Status = Generation.Status
 
 # A claim older than this with no jobid means the worker died around POST /music.
 STALE_SUBMIT = timedelta(minutes=2)
+# A stems call takes up to 2 minutes, tried up to three times (pipeline/stems.py).
+STEMS_STALE = timedelta(minutes=10)
+STEMS_AGAIN = "The worker stopped while making stems; asking Flow Music again (safe for stems)."
 # How far back adoption looks for an unknown submission.
 ADOPTION_WINDOW = timedelta(hours=6)
 CLOCK_SKEW = timedelta(seconds=30)
@@ -29,14 +32,20 @@ LOOKUP_PAUSE = 1.0
 
 
 def recover_stale_submissions() -> int:
-    """A claim with no outcome becomes `unknown`, to be looked for (never resent)."""
-    cutoff = timezone.now() - STALE_SUBMIT
-    stale = Generation.objects.filter(
-        status=Status.SUBMITTING, jobid__isnull=True, submit_started__lt=cutoff
-    ).values_list("pk", flat=True)
-    return sum(
-        lifecycle.mark_unknown(pk, ErrorCode.INTERRUPTED, UNKNOWN_MESSAGE) for pk in list(stale)
+    """A claim with no outcome becomes `unknown`, to be looked for (never resent); a stems
+    call is simply asked again, which the upstream makes safe."""
+    now = timezone.now()
+    claimed = Generation.objects.filter(status=Status.SUBMITTING, jobid__isnull=True)
+    stems = Generation.Operation.STEMS
+    stale = claimed.exclude(operation=stems).filter(submit_started__lt=now - STALE_SUBMIT)
+    recovered = sum(
+        lifecycle.mark_unknown(pk, ErrorCode.INTERRUPTED, UNKNOWN_MESSAGE)
+        for pk in list(stale.values_list("pk", flat=True))
     )
+    cut_short = claimed.filter(operation=stems, submit_started__lt=now - STEMS_STALE)
+    for pk in list(cut_short.values_list("pk", flat=True)):
+        recovered += lifecycle.requeue(pk, timedelta(0), ErrorCode.INTERRUPTED, STEMS_AGAIN)
+    return recovered
 
 
 def adopt_unknown(client: FlowMusicClient) -> int:

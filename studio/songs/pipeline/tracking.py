@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from studio.flowmusic import Clip as JobClip
 from studio.flowmusic import FlowMusicClient, Job, MalformedResponse, NotFound, UpstreamError
 from studio.songs import lifecycle, search
 from studio.songs.lifecycle import ErrorCode
@@ -79,16 +80,37 @@ def _poll_later(generation: Generation, interval: float) -> None:
     )
 
 
+def _slots(generation: Generation, job: Job) -> list[tuple[str, JobClip]]:
+    """Which slot each clip of the record fills: A/B takes, or a stem by its title's suffix
+    (`<title> - drums`), else by its place."""
+    if generation.operation != Generation.Operation.STEMS:
+        return list(zip(Clip.TAKES, job.clips[:2], strict=False))
+    by_name = {}
+    for clip in job.clips:
+        suffix = (clip.title or "").rsplit(" - ", 1)[-1].strip().lower()
+        if suffix in Clip.STEMS and suffix not in by_name:
+            by_name[suffix] = clip
+    if len(by_name) == len(Clip.STEMS):
+        return [(slot, by_name[slot]) for slot in Clip.STEMS]
+    return list(zip(Clip.STEMS, job.clips[:4], strict=False))
+
+
+def _title(generation: Generation, clip: JobClip) -> str:
+    if generation.operation == Generation.Operation.STEMS:
+        return clip.title or ""  # "<title> - drums": the stems keep their own names
+    return generation.title or clip.title or ""
+
+
 def _create_clips(generation: Generation, job: Job) -> None:
     # POST /music has no title field: a title the user gave names the takes.
-    for slot, clip in zip(Clip.Slot.values, job.clips[:2], strict=False):
+    for slot, clip in _slots(generation, job):
         timing = clip.lyrics_timing
         Clip.objects.get_or_create(
             clip_id=clip.clip,
             defaults={
                 "generation": generation,
                 "slot": slot,
-                "title": generation.title or clip.title or "",
+                "title": _title(generation, clip),
                 "duration_s": clip.duration_s,
                 "lyrics": clip.lyrics or "",
                 "lyrics_timing": [list(pair) for pair in timing] if timing is not None else None,
