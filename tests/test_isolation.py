@@ -34,6 +34,8 @@ RULES = {
     "clip_title": "clip", "clip_pick": "clip", "clip_lrc": "clip", "clip_file": "clip",
     "revoke_invitation": "invitation", "remove_member": "membership",
     "lyrics_draft_status": "lyrics_draft", "song_versions": "generation", "take_edit": "clip",
+    "song_stems": "generation", "take_stems": "clip",
+    "clip_export": "clip",
 }  # fmt: skip
 
 
@@ -76,6 +78,8 @@ def fill(name: str, route: str, objects: dict) -> list[str]:
     path = route.replace("<int:pk>", str(objects[RULES[name]].pk))
     if "<str:kind>" in path:
         return ["/" + path.replace("<str:kind>", kind) for kind in ("wav", "m4a", "image")]
+    if "<str:fmt>" in path:
+        return ["/" + path.replace("<str:fmt>", fmt) for fmt in ("mp3", "flac", "wav", "m4a")]
     if "<str:operation>" in path:
         operations = ("extend", "replace", "cover", "remix")
         return ["/" + path.replace("<str:operation>", name) for name in operations]

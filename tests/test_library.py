@@ -281,7 +281,7 @@ def test_the_song_page_has_both_takes_with_players_and_downloads(owner_client, t
     page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
     assert "dreamy synth pop about the sea" in page and "olivia" in page
     for clip in generation.clips.all():
-        assert f'href="/clips/{clip.pk}/wav?download"' in page
+        assert f'href="/clips/{clip.pk}/export/wav?download"' in page
         assert f'href="/clips/{clip.pk}/lrc"' in page
         assert f"Take {clip.slot} — " in page and f'value="{clip.title}"' in page
     assert page.count(">Download WAV</a>") == 2

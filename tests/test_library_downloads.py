@@ -163,7 +163,10 @@ def test_the_zip_is_streamed_and_holds_wavs_cover_lrcs_and_the_request(owner_cli
     ]
     wav = archive.getinfo("Morning Sun (A).wav")
     assert wav.compress_type == zipfile.ZIP_STORED
-    assert wav.CRC == zlib.crc32(wav_bytes()) and wav.file_size == len(wav_bytes())
+    # The tagged export (tests/test_exports.py): the same audio, and an ID3 chunk after it.
+    tagged = archive.read("Morning Sun (A).wav")
+    assert wav.CRC == zlib.crc32(tagged) and wav.file_size == len(tagged)
+    assert tagged[44 : len(wav_bytes())] == wav_bytes()[44:] and b"id3 " in tagged
     assert archive.read("cover.jpg") == jpeg_bytes("navy")
     assert archive.read("Golden Sky (B).lrc").decode().startswith("[ti:Golden Sky]\n[00:01.50]")
     record = json.loads(archive.read("request.json"))

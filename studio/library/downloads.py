@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,11 +12,15 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.utils.http import content_disposition_header
 
 from studio.filenames import MAX_BYTES, clean_text, cut_to_bytes, safe_filename
+from studio.library.exports import ExportError, clip_export
 from studio.library.lrc import build_lrc, has_timed_lines
 from studio.library.queries import clip_for_user, generation_for_user
+from studio.library.tagging import origin_text
 from studio.library.zipstream import Member, stream_zip
-from studio.songs.edits.services import lineage, made_from
+from studio.songs.edits.services import lineage
 from studio.songs.models import Clip, Generation
+
+logger = logging.getLogger(__name__)
 
 # Not for the archive: the webhook address carries a per-generation secret token.
 PRIVATE_REQUEST_KEYS = {"replyUrl"}
@@ -44,11 +49,8 @@ def attachment(filename: str) -> str:
 
 def lrc_text(clip: Clip) -> str:
     """An edit's LRC says what it was made from, in a comment line players ignore."""
-    origin = made_from(clip.generation)
-    if origin and clip.generation.instruction:
-        origin += f": {clip.generation.instruction}"
     title = clip.title or f"Song {clip.generation_id}"
-    return build_lrc(title, clip.lyrics, clip.lyrics_timing, comment=origin)
+    return build_lrc(title, clip.lyrics, clip.lyrics_timing, comment=origin_text(clip.generation))
 
 
 def clip_lrc(request: HttpRequest, pk: int):
@@ -69,6 +71,17 @@ def _stored_path(stored: FieldFile) -> Path | None:
     except NotImplementedError:
         return None
     return path if path.is_file() else None
+
+
+def _tagged_wav(clip: Clip) -> Path | None:
+    """The clip's tagged WAV export; the bare stored WAV if it cannot be tagged."""
+    if not clip.wav:
+        return None
+    try:
+        return _stored_path(clip_export(clip, "wav"))
+    except ExportError as error:
+        logger.warning("clip %s: zipping its WAV untagged (%s)", clip.pk, error)
+        return _stored_path(clip.wav)
 
 
 def _record(generation: Generation, clips: list[Clip], files: dict[int, dict]) -> dict:
@@ -111,13 +124,15 @@ def _record(generation: Generation, clips: list[Clip], files: dict[int, dict]) -
 
 
 def generation_members(generation: Generation, clips: list[Clip]) -> list[Member]:
-    """Both WAVs, the cover, the .lrc files and request.json; missing files are left out."""
+    """Both WAVs (tagged), the cover, the .lrc files and request.json; missing files are left
+    out."""
     members: list[Member] = []
     files: dict[int, dict] = {}
     for clip in clips:
+        clip.generation = generation  # its tags read the author, team and cover from it
         wav_name, lrc_name = (safe_filename(clip_name(clip) + ext) for ext in (".wav", ".lrc"))
         files[clip.pk] = {}
-        if wav := _stored_path(clip.wav):
+        if wav := _tagged_wav(clip):
             members.append(Member(wav_name, path=wav))
             files[clip.pk]["wav"] = wav_name
         if has_timed_lines(clip.lyrics, clip.lyrics_timing):

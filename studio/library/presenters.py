@@ -26,7 +26,7 @@ from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.loudness import gain_db
 
 WAVE_POINTS = 200
-MEDIA_CACHE_PREFIX = "library:clip-media:v3"  # a new version when the markup changes
+MEDIA_CACHE_PREFIX = "library:clip-media:v4"  # a new version when the markup changes
 MEDIA_CACHE_SECONDS = 7 * 24 * 3600
 
 
@@ -55,6 +55,8 @@ class ClipView:
     loudness_lufs: float | None = None  # integrated loudness, measured at ingest
     true_peak_db: float | None = None  # dBTP
     gain_db: float = 0.0  # brings the take to -14 LUFS; 0 when its loudness is unknown
+    tempo_bpm: float | None = None  # analysed after ingest; None until then or without a beat
+    key: str = ""  # "A minor", "F# major"; "" until analysed or when no key stands out
     edit_forms: list = field(default_factory=list)  # the song page's Extend, Replace section, …
 
 
@@ -176,7 +178,7 @@ def clip_view(clip: Clip, media: ClipMedia, song_url: str, cover: str) -> ClipVi
         mark_safe(media.downloads),
         duration_text(clip.duration_s),
         duration_s=float(clip.duration_s or 0.0),
-        label=f"Take {clip.slot} — {clip.title or 'Untitled'}",
+        label=f"{clip.take_name} — {clip.title or 'Untitled'}",
         peaks=media.peaks,
         lyrics=mark_safe(media.lyrics),  # lyrics_html, escaped there
         track=played,
@@ -185,6 +187,8 @@ def clip_view(clip: Clip, media: ClipMedia, song_url: str, cover: str) -> ClipVi
         loudness_lufs=clip.loudness_lufs,
         true_peak_db=clip.true_peak_db,
         gain_db=played["gain"],
+        tempo_bpm=clip.tempo_bpm,
+        key=clip.key,
     )
 
 

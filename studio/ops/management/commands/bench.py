@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SECTIONS = ["library", "media", "pageweight", "pipeline"]
+SECTIONS = ["exports", "library", "media", "pageweight", "pipeline"]
 
 
 def _bench_database(url: str | None) -> tuple[str | None, Callable[[], None]]:
