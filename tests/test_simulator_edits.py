@@ -103,17 +103,10 @@ def test_every_validation_error_names_the_field(simulator, api):
     long = "x" * 2_001
     cases = [
         ({"instruction": "x"}, "Parameter operation is required"),
-        (
-            {"operation": "effect"},
-            "Parameter operation must be one of: extend, replace, cover, remix",
-        ),
-        (
-            {"operation": "stems"},
-            "Parameter operation must be one of: extend, replace, cover, remix",
-        ),
+        ({"operation": "effect"}, "Parameter effect is required"),
         (
             {"operation": "dance"},
-            "Parameter operation must be one of: extend, replace, cover, remix",
+            "Parameter operation must be one of: extend, replace, cover, remix, effect, stems",
         ),
         ({"operation": "cover", "clip": None}, "Parameter clip is required"),
         ({"operation": "cover", "clip": "user:1-x:nope"}, "Parameter clip is not a known clip id"),

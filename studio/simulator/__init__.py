@@ -12,8 +12,8 @@ Where it runs
       (``tests/simulator_fixtures.py``); ``server.state`` is the ``SimulatorState`` to steer.
 
 Routes: ``/v1/flowmusic/`` ``POST music``, ``POST music/edit``, ``POST music/lyrics``,
-``GET jobs``, ``GET|DELETE jobs/{jobid}``, ``POST files/generate``, ``POST files``,
-``GET accounts``, ``GET accounts/{email}``;
+``GET music/download``, ``GET jobs``, ``GET|DELETE jobs/{jobid}``, ``POST files/generate``,
+``POST files``, ``GET accounts``, ``GET accounts/{email}``;
 ``POST /api/v1/ai/image-generation`` (rsflowhub); ``GET .../_media/...`` (signed, no token).
 
 How to trigger each behaviour
@@ -39,11 +39,20 @@ How to trigger each behaviour
     * A prompt containing ``single take`` -> one clip instead of the A/B pair.
     * ``DELETE /jobs/{jobid}`` -> 204; the job is forgotten (404 after, no webhook).
     * ``POST /music/edit`` (``edit_api.py``; audio in ``edits.py``): ``extend``, ``replace``,
-      ``cover``, ``remix`` of a clip of a completed song or edit; 400 for ``email`` (the clip's
-      account runs it), an unknown clip, ``effect``/``stems`` (not simulated) and out-of-range
-      fields. Costs ``song_cost`` on the clip's account (402 / 429 / 596 as for songs); a
-      ``forbidden`` instruction, lyrics or prompt fails with ``moderation_reject``. Extend and
-      replace give one clip, cover and remix an A/B pair; the record has ``operation``.
+      ``cover``, ``remix``, ``effect``, ``stems`` of a clip of a completed song or edit; 400 for
+      ``email`` (the clip's account runs it), an unknown clip and out-of-range fields. Costs
+      ``song_cost`` on the clip's account (402 / 429 / 596 as for songs); a ``forbidden``
+      instruction, lyrics or prompt fails with ``moderation_reject``. Extend, replace and
+      effects give one clip, cover and remix an A/B pair; the record has ``operation``.
+    * ``effect`` (``effect_api.py`` checks, ``effects.py`` DSP): Trim, Fade, Gain, Reverb, Pan
+      (the result is stereo), Equalizer; free (no credits, no 402), async like other edits.
+    * ``stems`` (``stems.py``, ``separate.py``): always synchronous (200, completed record after
+      at least ``0.5 x latency``; ``mode`` and ``replyUrl`` ignored), four clips (drums, bass,
+      vocals, other) whose samples add up to the source's. Asking again for the same clip
+      answers the same job at once, free, whatever its account's state now.
+    * ``GET /music/download?id=<clip id | completed jobid>&format=mp3`` (``download.py``): the
+      clip (a job's first) as an MP3 attachment; 400 missing/unknown id or format not mp3, 409
+      a job not completed.
     * ``POST /music/lyrics`` (``drafts.py``): a free draft following ``structure``; a prompt
       without a word of three letters (``"123 !!"``) or with ``forbidden`` -> 422 ``no_lyrics``.
     * Media URLs expire after ``state.media_ttl`` seconds (403 after, or with a bad ``sig``);

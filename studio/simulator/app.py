@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from studio import ranges
-from studio.simulator import api, assets, drafts, edit_api, media
+from studio.simulator import api, assets, download, drafts, edit_api, media
 from studio.simulator.faults import DropConnection
 from studio.simulator.models import ApiError, LoggedRequest
 from studio.simulator.state import SimulatorState
@@ -75,6 +75,7 @@ def serve_media(state: SimulatorState, req: Request, prefix: str, kind: str, nam
 route({"POST"}, FLOWMUSIC + r"/music", "POST /music", api.create_song)
 route({"POST"}, FLOWMUSIC + r"/music/edit", "POST /music/edit", edit_api.create_edit)
 route({"POST"}, FLOWMUSIC + r"/music/lyrics", "POST /music/lyrics", drafts.write_lyrics)
+route({"GET"}, FLOWMUSIC + r"/music/download", "GET /music/download", download.download)
 route({"GET"}, FLOWMUSIC + r"/jobs", "GET /jobs", api.list_jobs)
 route({"GET"}, FLOWMUSIC + r"/jobs/(?P<jobid>[^/]+)", "GET /jobs/{jobid}", api.get_job)
 route({"DELETE"}, FLOWMUSIC + r"/jobs/(?P<jobid>[^/]+)", "DELETE /jobs/{jobid}", api.delete_job)

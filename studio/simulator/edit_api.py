@@ -1,15 +1,20 @@
-"""``POST /music/edit``: extend, replace, cover or remix a finished clip, as the seed documents.
+"""``POST /music/edit``: extend, replace, cover, remix, an effect or stems of a finished clip.
 
 Checked in this order, the first failure answering 400 with a message naming the field: ``email``
 (not a field here: the clip's own account runs the edit), ``operation``, ``clip`` (a clip of a
 completed song or edit), ``title``, ``seed``, ``mode``, ``replyRef`` / ``replyUrl``, then the
-operation's own fields; each operation reads only its own and ignores the rest. ``effect`` and
-``stems`` are not simulated yet: they answer as unknown operations.
+operation's own fields (an effect's: ``effect_api.py``; stems have none); each operation reads
+only its own and ignores the rest.
+
+Effects run like the other edits (async or sync, webhook) but cost nothing. Stems are always
+synchronous (``mode`` and ``replyUrl`` are ignored): 200 with the completed record once the four
+are rendered (``stems.py``); asking again for the same clip answers with the same job (named by the
+first request's ``title``), at once and free, so a retry after a lost answer is safe.
 """
 
 from __future__ import annotations
 
-import math
+import time
 from typing import Any
 
 from studio.simulator.api import (
@@ -22,27 +27,59 @@ from studio.simulator.api import (
     parse_body,
     text_param,
 )
+from studio.simulator.effect_api import NUMBERS as EFFECT_NUMBERS
+from studio.simulator.effect_api import read_effect
 from studio.simulator.lyrics import sung_lines
-from studio.simulator.models import ApiError, EditSpec
+from studio.simulator.models import ApiError, EditSpec, SimJob
+from studio.simulator.params import at_most_duration, number, ranged
 from studio.simulator.state import SimulatorState
-from studio.simulator.wsgi import Request, Response
+from studio.simulator.wsgi import Request, Response, json_response
 
-OPERATIONS = ("extend", "replace", "cover", "remix")
+OPERATIONS = ("extend", "replace", "cover", "remix", "effect", "stems")
 INSTRUCTION_MAX = 2_000
 TITLE_MAX = 200
 CLIP_MAX = 1_000
 EXTEND_S = (1, 300)
 DEFAULT_EXTEND_S = 150
 #: Sent as text by multipart / urlencoded forms; read as numbers there.
-NUMBERS = frozenset({"seed", "extend_s", "extend_from_s", "mask_start_s", "mask_end_s", "strength"})
+NUMBERS = EFFECT_NUMBERS | frozenset(
+    {"seed", "extend_s", "extend_from_s", "mask_start_s", "mask_end_s", "strength"}
+)
 
 
 def create_edit(state: SimulatorState, req: Request) -> Response:
     data = parse_body(req, NUMBERS)
     edit = validate_edit(state, data)
+    if edit.operation == "stems":
+        return answer_stems(state, req, data, edit)
     job = state.submit_edit(data, edit, req.base_url)
     state.prefetch(job)  # a long extension takes seconds to render: start before it is due
     return answer_job(state, req, job)
+
+
+def answer_stems(
+    state: SimulatorState, req: Request, data: dict[str, Any], edit: EditSpec
+) -> Response:
+    """200 with the completed stems job of the clip: rendered now (and charged) the first time,
+    else the earlier job's, waiting for it when another request is still rendering it."""
+    job, fresh = state.submit_stems(data, edit, req.base_url)
+    if fresh:
+        req.jobid = job.jobid
+        try:
+            state.prerender(job)
+        except Exception:
+            state.finish_stems(job, failed=True)
+            raise
+        state.finish_stems(job)
+    _wait(job)
+    if job.error:
+        raise ApiError(500, "Stem separation failed")
+    return json_response(200, state.job_record(job, req.base_url))
+
+
+def _wait(job: SimJob) -> None:
+    while job.status() == "pending":
+        time.sleep(min(0.05, max(0.001, job.ready_at - time.time())))
 
 
 def validate_edit(state: SimulatorState, data: dict[str, Any]) -> EditSpec:
@@ -73,60 +110,31 @@ def validate_edit(state: SimulatorState, data: dict[str, Any]) -> EditSpec:
     return EditSpec(operation, source, slot, _READERS[operation](data, duration))
 
 
-def _number(
-    data: dict[str, Any], name: str, default: float | None = None, message: str = ""
-) -> float:
-    """A finite number (not a boolean); ``default`` when absent, required when that is None."""
-    value = data.get(name)
-    if value is None:
-        if default is None:
-            raise ApiError(400, f"Parameter {name} is required")
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ApiError(400, message or f"Parameter {name} must be a number")
-    return value
-
-
-def _ranged(data: dict[str, Any], name: str, low: float, high: float, default: float) -> float:
-    message = f"Parameter {name} must be a number from {low:g} to {high:g}"
-    value = _number(data, name, default, message)
-    if not low <= value <= high:
-        raise ApiError(400, message)
-    return value
-
-
-def _at_most_duration(name: str, value: float, duration: float) -> None:
-    if value > duration:
-        raise ApiError(
-            400, f"Parameter {name} must be at most the clip's duration ({duration:g} s)"
-        )
-
-
 def _extend(data: dict[str, Any], duration: float) -> dict[str, Any]:
     instruction = text_param(data, "instruction", INSTRUCTION_MAX, required=True)
-    extend_s = _ranged(data, "extend_s", *EXTEND_S, default=DEFAULT_EXTEND_S)
-    start = _number(data, "extend_from_s", default=duration)
+    extend_s = ranged(data, "extend_s", *EXTEND_S, default=DEFAULT_EXTEND_S)
+    start = number(data, "extend_from_s", default=duration)
     if start <= 0:
         raise ApiError(400, "Parameter extend_from_s must be greater than 0")
-    _at_most_duration("extend_from_s", start, duration)
+    at_most_duration("extend_from_s", start, duration)
     return {"instruction": instruction, "extend_s": extend_s, "extend_from_s": start}
 
 
 def _replace(data: dict[str, Any], duration: float) -> dict[str, Any]:
     instruction = text_param(data, "instruction", INSTRUCTION_MAX, required=True)
-    start = _number(data, "mask_start_s")
-    end = _number(data, "mask_end_s")
+    start = number(data, "mask_start_s")
+    end = number(data, "mask_end_s")
     if start < 0:
         raise ApiError(400, "Parameter mask_start_s must be at least 0")
     if end <= start:
         raise ApiError(400, "Parameter mask_end_s must be greater than mask_start_s")
-    _at_most_duration("mask_end_s", end, duration)
+    at_most_duration("mask_end_s", end, duration)
     return {"instruction": instruction, "mask_start_s": start, "mask_end_s": end}
 
 
 def _cover(data: dict[str, Any], duration: float) -> dict[str, Any]:
     instruction = text_param(data, "instruction", INSTRUCTION_MAX)
-    return {"instruction": instruction, "strength": _ranged(data, "strength", 0, 1, default=1)}
+    return {"instruction": instruction, "strength": ranged(data, "strength", 0, 1, default=1)}
 
 
 def _remix(data: dict[str, Any], duration: float) -> dict[str, Any]:
@@ -136,4 +144,15 @@ def _remix(data: dict[str, Any], duration: float) -> dict[str, Any]:
     return {"lyrics": lyrics, "prompt": text_param(data, "prompt", PROMPT_MAX)}
 
 
-_READERS = {"extend": _extend, "replace": _replace, "cover": _cover, "remix": _remix}
+def _stems(data: dict[str, Any], duration: float) -> dict[str, Any]:
+    return {}  # nothing to choose: the four stems of the clip
+
+
+_READERS = {
+    "extend": _extend,
+    "replace": _replace,
+    "cover": _cover,
+    "remix": _remix,
+    "effect": read_effect,
+    "stems": _stems,
+}

@@ -1,4 +1,4 @@
-"""Real audio for ``POST /music/edit``: extend, replace, cover and remix a rendered clip.
+"""Real audio for ``POST /music/edit``: extend, replace, cover, remix or an effect on a clip.
 
 Every edit starts from the source clip's WAV in the media store. Its int16 samples convert to
 float and back exactly, so what an edit keeps is bit-identical in the result:
@@ -14,6 +14,10 @@ float and back exactly, so what an edit keeps is bit-identical in the result:
   the source's prompt; ``strength`` below 1 mixes the source back in.
 * remix: the new lyrics, timed from scratch at about the source's length and tempo, sung over a
   new render of the prompt (the request's, else the source's).
+* effect: one audio effect on the source's samples (``effects.py``); stems are ``stems.py``'s.
+
+The music is rendered mono: a stereo source (a panned clip) is edited channel by channel, the
+new music the same in both.
 
 Times are rounded to the centisecond (441 samples), like every duration the simulator reports.
 Deterministic: the same source, parameters and seed give the same samples, rendered once per
@@ -22,23 +26,23 @@ distinct input (``MediaStore.render_cached``); a ``title`` only names the result
 
 from __future__ import annotations
 
-import wave
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import takewhile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from studio.simulator import effects
 from studio.simulator.audio import SAMPLE_RATE, RenderedSong, fade_samples, prompt_bpm, render_music
+from studio.simulator.encode import read_samples
 from studio.simulator.lyrics import keep_lines, plan_timing, sung_lines
 from studio.simulator.media import ClipMedia, MediaStore
 from studio.simulator.models import EditSpec, SimJob
 from studio.simulator.seeds import seed_from
 
-#: Result clips per operation: one for extend and replace, an A/B pair for cover and remix.
-TAKES = {"extend": 1, "replace": 1, "cover": 2, "remix": 2}
+#: Result clips per operation: an A/B pair for cover and remix, four stems, else one.
+TAKES = {"extend": 1, "replace": 1, "cover": 2, "remix": 2, "effect": 1, "stems": 4}
 #: The result's title without a ``title`` in the request: ``<source title> (<suffix>)``.
 SUFFIXES = {"extend": "extended", "replace": "replaced section", "cover": "cover", "remix": "remix"}
 _CS = SAMPLE_RATE // 100  # samples per centisecond: lengths stay exact to the centisecond
@@ -60,25 +64,32 @@ def render_edit(
     store: MediaStore, edit: EditSpec, source: ClipMedia, prompt: str, seed: int
 ) -> ClipMedia:
     """Render (once) one result clip of an edit of ``source``; ``prompt`` is ``job_prompt``.
-    Its title is the default one, ``<source title> (<suffix>)``."""
-    title = f"{source.title} ({SUFFIXES[edit.operation]})"
+    Its title is the default one, ``<source title> (<suffix>)`` (an effect's: its name)."""
+    suffix = SUFFIXES.get(edit.operation) or str(edit.params["effect"]).lower()
+    title = f"{source.title} ({suffix})"
     inputs = ["edit", edit.operation, source.wav, source.title, edit.params, prompt, seed]
 
     def make() -> tuple[RenderedSong, str]:
         samples = read_samples(store.path_for(source.wav))
         # Salted: a cover with the source's own seed still sounds new.
         music_seed = seed_from(f"{edit.operation}:{seed}:{source.wav}")
-        song = _RENDERERS[edit.operation](samples, source, prompt, edit.params, music_seed)
+        song = _render(edit, samples, source, prompt, music_seed)
         return replace(song, title=title), f"{title}. {prompt}"
 
     return store.render_cached(inputs, make)
 
 
-def read_samples(path: Path) -> np.ndarray:
-    """A rendered mono 16-bit WAV as float32 in [-1, 1] (``write_wav`` gives the same ints back)."""
-    with wave.open(str(path), "rb") as wav:
-        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-    return pcm.astype(np.float32) / np.float32(32767)
+def _render(
+    edit: EditSpec, samples: np.ndarray, source: ClipMedia, prompt: str, seed: int
+) -> RenderedSong:
+    renderer = _RENDERERS[edit.operation]
+    if samples.ndim == 1 or edit.operation == "effect":
+        return renderer(samples, source, prompt, edit.params, seed)
+    takes = [
+        renderer(np.ascontiguousarray(samples[:, c]), source, prompt, edit.params, seed)
+        for c in range(samples.shape[1])
+    ]
+    return replace(takes[0], samples=np.stack([t.samples for t in takes], axis=1))
 
 
 def _cs(seconds: float) -> int:
@@ -170,9 +181,20 @@ def _remix(
     return _song(new, lyrics, timing, bpm)
 
 
+def _effect(
+    src: np.ndarray, source: ClipMedia, prompt: str, params: dict[str, Any], seed: int
+) -> RenderedSong:
+    out = effects.process(src, params, seed)
+    lyrics, timing = source.lyrics or "", source.lyrics_timing
+    if params["effect"] == "Trim":
+        lyrics, timing = effects.trim_lyrics(lyrics, timing, params, len(src))
+    return _song(out, lyrics, timing, _bpm(source))
+
+
 _RENDERERS: dict[str, Callable[[np.ndarray, ClipMedia, str, dict, int], RenderedSong]] = {
     "extend": _extend,
     "replace": _replace,
     "cover": _cover,
     "remix": _remix,
+    "effect": _effect,
 }

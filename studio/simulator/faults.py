@@ -17,6 +17,7 @@ ROUTES = frozenset(
         "POST /music",
         "POST /music/edit",
         "POST /music/lyrics",
+        "GET /music/download",
         "GET /jobs",
         "GET /jobs/{jobid}",
         "DELETE /jobs/{jobid}",

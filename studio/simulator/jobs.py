@@ -7,12 +7,13 @@ accepting a job, charging its account and counting it against ``maxJobs`` happen
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
 from typing import Any
 
-from studio.simulator import edits
+from studio.simulator import edits, stems
 from studio.simulator.accounts import account_for_song
 from studio.simulator.models import (
     FORBIDDEN,
@@ -37,6 +38,7 @@ class JobBook:
     _jobs: dict[str, SimJob]
     _requests: list[LoggedRequest]
     _max_running: dict[str, int]
+    _stems: dict[str, str]  # source clip id -> the jobid of its stems
     latency: float
     song_cost: int
     wake: threading.Event
@@ -88,39 +90,82 @@ class JobBook:
 
     def submit_edit(self, request: dict[str, Any], edit: EditSpec, base_url: str) -> SimJob:
         """Accept a validated ``POST /music/edit`` body on the source clip's own account (596,
-        402 and 429 as for songs); a moderated text makes a job that ends ``failed``."""
+        402 and 429 as for songs; effects are free); a moderated text makes a job that ends
+        ``failed``."""
         now = time.time()
+        cost = 0 if edit.operation == "effect" else self.song_cost
         with self._lock:
-            acct = self._account_for(edit.source.email, now)
-            seed = request.get("seed")
-            if seed is None:  # the same edit of the same clip sounds the same
-                inputs = [edit.operation, edit.source.clips[edit.slot], edit.params]
-                seed = seed_from(json.dumps(inputs, sort_keys=True)) % SEED_RANGE
+            acct = self._account_for(edit.source.email, now, cost)
             texts = [v for v in edit.params.values() if isinstance(v, str)]
             moderated = any(FORBIDDEN.search(text) for text in texts)
             takes = edits.TAKES[edit.operation]
-            job = self._admit(acct, request, takes, seed, moderated, base_url, now, edit)
+            seed = self._edit_seed(request, edit)
+            job = self._admit(acct, request, takes, seed, moderated, base_url, now, edit, cost)
         self.wake.set()
         return job
 
-    def _account_for(self, email: str | None, now: float) -> SimAccount:
+    def submit_stems(
+        self, request: dict[str, Any], edit: EditSpec, base_url: str
+    ) -> tuple[SimJob, bool]:
+        """The clip's stems job and whether it is new. A clip's first request makes one (as
+        ``submit_edit``: charged, 596 / 402 / 429), pending until ``finish_stems``; later ones
+        get that job (unless it failed or was deleted), whatever its account's state."""
+        now = time.time()
+        clip = edit.source.clips[edit.slot]
+        with self._lock:
+            known = self._jobs.get(self._stems.get(clip, ""))
+            if known is not None and not known.error:
+                return known, False
+            acct = self._account_for(edit.source.email, now, self.song_cost)
+            seed = self._edit_seed(request, edit)
+            takes = edits.TAKES["stems"]
+            job = self._admit(
+                acct, request, takes, seed, False, base_url, now, edit, delay=math.inf
+            )
+            job.notified = True  # upstream ignores replyUrl here: never a webhook
+            self._stems[clip] = job.jobid
+        return job, True
+
+    def finish_stems(self, job: SimJob, failed: bool = False) -> None:
+        """The stems are rendered (or could not be): complete the job, no sooner than the
+        simulated separation time after its creation."""
+        with self._lock:
+            now = time.time()
+            if failed:
+                job.error = {"code": "stems_failed", "message": "stem separation failed"}
+                job.ready_at = now
+            else:
+                job.ready_at = max(now, job.created + stems.STEMS_LATENCY * self.latency)
+
+    def _edit_seed(self, request: dict[str, Any], edit: EditSpec) -> int:
+        seed = request.get("seed")
+        if seed is None:  # the same edit of the same clip sounds the same
+            inputs = [edit.operation, edit.source.clips[edit.slot], edit.params]
+            seed = seed_from(json.dumps(inputs, sort_keys=True)) % SEED_RANGE
+        return seed
+
+    def _account_for(self, email: str | None, now: float, cost: int | None = None) -> SimAccount:
         def load(address: str) -> int:
             return len(self.running(address, now))
 
-        return account_for_song(self._accounts, email, self.song_cost, load=load)
+        cost = self.song_cost if cost is None else cost
+        return account_for_song(self._accounts, email, cost, load=load)
 
     def _admit(
         self, acct: SimAccount, request: dict[str, Any], takes: int, seed: int, moderated: bool,
-        base_url: str, now: float, edit: EditSpec | None = None,
+        base_url: str, now: float, edit: EditSpec | None = None, cost: int | None = None,
+        delay: float | None = None,
     ) -> SimJob:  # fmt: skip
-        """Charge the account and record a new pending job on it (the caller holds the lock)."""
-        acct.credits -= self.song_cost
+        """Charge the account (``cost``, default ``song_cost``) and record a new job on it,
+        pending for ``delay`` (default ``latency``) seconds (the caller holds the lock)."""
+        acct.credits -= self.song_cost if cost is None else cost
         user = self._user_ids[acct.email]
+        delay = max(0.0, float(self.latency)) if delay is None else delay
         job = SimJob(
             jobid=f"job:{uuid.uuid4()}-user:{user}-{acct.email}-bot:flowmusic",
             email=acct.email,
             created=now,
-            ready_at=now + max(0.0, float(self.latency)),
+            ready_at=now + delay,
             request=dict(request),
             clips=[self._new_id(acct.email)[0] for _ in range(takes)],
             seed=seed,

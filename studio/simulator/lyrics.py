@@ -104,6 +104,29 @@ def keep_lines(lyrics: str | None, count: int) -> str:
     return "\n".join(kept) if sung else INSTRUMENTAL
 
 
+def pick_lines(lyrics: str | None, keep: set[int]) -> str:
+    """The lyrics with only the sung lines numbered in ``keep`` (0-based), each section's tags
+    kept before its first kept line; ``[Instrumental]`` when none is kept (what a trim keeps)."""
+    kept: list[str] = []
+    header: list[str] = []  # the current section's tags and blank lines
+    header_out, after_sung, sung = False, False, 0
+    for raw in (lyrics or "").splitlines():
+        line = raw.strip()
+        if not line or _TAG_LINE.match(line):
+            if after_sung:  # a new section starts
+                header, header_out = [], False
+            header.append(raw)
+            after_sung = False
+            continue
+        if sung in keep:
+            if not header_out:
+                kept.extend(h for h in header if kept or h.strip())
+                header_out = True
+            kept.append(raw)
+        sung, after_sung = sung + 1, True
+    return "\n".join(kept) if kept else INSTRUMENTAL
+
+
 def theme_words(prompt: str) -> list[str]:
     words = re.findall(r"[a-z]{4,}", prompt.lower())
     return list(dict.fromkeys(w for w in words if w not in _NOT_A_THEME))

@@ -88,7 +88,7 @@ class EditSpec:
     """What an edit job does: its operation, its source clip (clip number ``slot`` of the job
     ``source``) and the operation's checked parameters, defaults filled in."""
 
-    operation: str  # extend | replace | cover | remix
+    operation: str  # extend | replace | cover | remix | effect | stems
     source: SimJob
     slot: int
     params: dict[str, Any]

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from studio.simulator import edits
+from studio.simulator import edits, stems
 from studio.simulator.media import ClipMedia, MediaStore
 from studio.simulator.models import SimJob, iso
 
@@ -51,8 +51,10 @@ def clip_media(job: SimJob, slot: int, store: MediaStore) -> ClipMedia:
             job.request["prompt"], lyrics=lyrics, instrumental=instrumental, seed=seed
         )
     source = clip_media(job.edit.source, job.edit.slot, store)
-    rendered = edits.render_edit(store, job.edit, source, edits.job_prompt(job), seed)
     title = job.request.get("title")  # not part of the render: it only names the clip
+    if job.edit.operation == "stems":
+        return stems.titled(stems.render_stem(store, source, slot), title, slot)
+    rendered = edits.render_edit(store, job.edit, source, edits.job_prompt(job), seed)
     return replace(rendered, title=title) if title else rendered
 
 

@@ -113,6 +113,7 @@ class SimulatorState(JobBook):
             self._requests: list[LoggedRequest] = []
             self._webhook_log: list[WebhookAttempt] = []
             self._max_running: dict[str, int] = {}
+            self._stems: dict[str, str] = {}
             self.faults.clear()
             self.media.clear()
 
