@@ -2,9 +2,33 @@ from __future__ import annotations
 
 from django import forms
 
+from studio.songs.pipeline.analysis import KEYS, MODES
+
+TEMPO_MIN, TEMPO_MAX = 40, 240  # BPM
+UNFILTERED = {
+    "q": "",
+    "who": "",
+    "kind": "",
+    "picks": False,
+    "originals": False,
+    "tempo_from": None,
+    "tempo_to": None,
+    "key": "",
+}
+
 
 class SearchInput(forms.TextInput):
     input_type = "search"
+
+
+def tempo_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=TEMPO_MIN,
+        max_value=TEMPO_MAX,
+        widget=forms.NumberInput(attrs={"placeholder": "BPM", "step": 1}),
+    )
 
 
 class LibraryFilterForm(forms.Form):
@@ -28,13 +52,27 @@ class LibraryFilterForm(forms.Form):
     )
     picks = forms.BooleanField(label="Picks only", required=False)
     originals = forms.BooleanField(label="Originals only", required=False)
+    # A song matches when one of its takes is within the range and in the key (analysis.py).
+    tempo_from = tempo_field("Tempo from")
+    tempo_to = tempo_field("Tempo to")
+    key = forms.ChoiceField(
+        label="Key",
+        required=False,
+        choices=[
+            ("", "Any"),
+            *((mode.title(), [(k, k) for k in KEYS if k.endswith(mode)]) for mode in MODES),
+        ],
+    )
 
     def filters(self) -> dict:
         """The cleaned values, or no filtering at all when the query string is nonsense."""
         if not self.is_valid():
-            return {"q": "", "who": "", "kind": "", "picks": False, "originals": False}
+            return dict(UNFILTERED)
         data = dict(self.cleaned_data)
         data["q"] = data["q"].strip()
+        low, high = data["tempo_from"], data["tempo_to"]
+        if low is not None and high is not None and low > high:
+            data["tempo_from"], data["tempo_to"] = high, low  # what was meant
         return data
 
 

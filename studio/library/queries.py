@@ -75,7 +75,7 @@ def listed_clips() -> QuerySet[Clip]:
 
 def is_filtered(filters: dict) -> bool:
     """Whether the list is narrowed by a search or a filter (LibraryFilterForm.filters)."""
-    narrowing = ("q", "who", "kind", "picks", "originals")
+    narrowing = ("q", "who", "kind", "picks", "originals", "tempo_from", "tempo_to", "key")
     return any(filters[name] for name in narrowing)
 
 
@@ -109,7 +109,25 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
     if filters["picks"]:
         picked = Clip.objects.filter(is_pick=True).values("generation_id")
         generations = generations.filter(pk__in=picked)
+    if (matching := _tempo_and_key(filters)) is not None:  # (a QuerySet's truth runs it)
+        generations = generations.filter(Exists(matching.filter(generation=OuterRef("pk"))))
     return generations
+
+
+def _tempo_and_key(filters: dict) -> QuerySet[Clip] | None:
+    """Clips in the tempo range and key asked for (one take must match both); None: no filter.
+
+    Tempos are stored to a tenth and shown rounded: "to 96" takes in 96.4, as it shows 96.
+    """
+    low, high, key = filters["tempo_from"], filters["tempo_to"], filters["key"]
+    if low is None and high is None and not key:
+        return None
+    clips = Clip.objects.all()
+    if low is not None:
+        clips = clips.filter(tempo_bpm__gte=low - 0.5)
+    if high is not None:
+        clips = clips.filter(tempo_bpm__lt=high + 0.5)
+    return clips.filter(key=key) if key else clips
 
 
 def _version_count():

@@ -28,6 +28,7 @@ PAGES = {
     "home": "/",
     "search": f"/?q={SEARCH_WORD}",
     "filtered": "/?kind=vocal&who=mine",
+    "tempo_key": "/?tempo_from=90&tempo_to=110&key=C+major",
     "picks": "/?picks=on",
     "page2": "/?page=2",
     "deep_page": "/?page=100",

@@ -46,7 +46,9 @@ def made_from(generation: Generation) -> str:
     if not generation.is_edit:
         return ""
     clip: Clip | None = generation.source_clip
-    source = f"“{clip.title or 'Untitled'}” ({clip.take_name.lower()})" if clip else "a removed take"
+    source = (
+        f"“{clip.title or 'Untitled'}” ({clip.take_name.lower()})" if clip else "a removed take"
+    )
     template = MADE_FROM.get(generation.operation, "Made from {source}")
     effect = str(generation.options.get("effect") or "Effect")
     return template.format(source=source, effect=effect)

@@ -4,7 +4,8 @@ Files are streamed to temporary files and moved into storage only when complete 
 a worker killed mid-download leaves nothing half-written; a stored file is never fetched again.
 A link the guard refuses, a file over its cap or deadline, or bytes that are not what they claim
 fail the job at once (fetching again cannot help); a network failure is retried with backoff;
-any failure at all counts toward the attempt limit (DESIGN §5 invariant 8).
+any failure at all counts toward the attempt limit (DESIGN §5 invariant 8). Once complete, the
+takes' tempo and key are analysed (media_files.analyse_takes).
 """
 
 from __future__ import annotations
@@ -167,7 +168,10 @@ def store_files(client: FlowMusicClient, generation_id: int) -> str | None:
     if outcome.retry:
         return _fetch_failed(generation, outcome.retry)
     note = "; ".join(outcome.artwork)
-    lifecycle.complete(generation.pk, note=note[:1].upper() + note[1:])
+    if lifecycle.complete(generation.pk, note=note[:1].upper() + note[1:]):
+        # After completing: the takes are playable without waiting for it, and it cannot fail
+        # the song that it only describes.
+        media_files.analyse_takes(generation)
     return Status.COMPLETED
 
 

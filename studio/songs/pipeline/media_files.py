@@ -1,8 +1,10 @@
 """One clip file from an upstream link to our storage: fetched by the guarded downloader,
-checked by its bytes, then moved into place (DESIGN §5 invariants 7 and 8)."""
+checked by its bytes, then moved into place (DESIGN §5 invariants 7 and 8). Once the song is
+complete, its stored WAVs' tempo and key are analysed (analyse_takes)."""
 
 from __future__ import annotations
 
+import logging
 import time
 import wave
 from datetime import timedelta
@@ -12,12 +14,16 @@ import httpx
 from django.conf import settings
 from django.core.files import File
 
+from studio import stopping
 from studio.mediatypes import CLIP_FILES, extension
 from studio.songs import filecheck
 from studio.songs.models import Clip, Generation
+from studio.songs.pipeline.analysis import UNANALYSED, Analysis, analyse
 from studio.songs.pipeline.loudness import measure
 from studio.songs.pipeline.peaks import waveform_peaks
 from studio.upstream.download import LIMITS, download
+
+log = logging.getLogger(__name__)
 
 # No download takes this long; an older partial file was left by a worker that died.
 PARTIAL_MAX_AGE = timedelta(hours=1)
@@ -117,3 +123,35 @@ def discard(generation: Generation) -> None:
             if stored.name:
                 stored.storage.delete(stored.name)
         Clip.objects.filter(pk=clip.pk).update(audio="", wav="", image="")
+
+
+def analyse_stored(clip: Clip) -> Analysis | None:
+    """The tempo and key of the clip's stored WAV; None when the file is not in storage."""
+    storage, name = clip.wav.storage, clip.wav.name
+    if not name or not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as handle:
+        return analyse(handle)
+
+
+def analyse_takes(generation: Generation) -> int:
+    """Analyse the stored WAV of each clip of a completed song not analysed yet; how many.
+
+    From storage, after completing: the takes are playable without waiting for it (the temp
+    file is gone by then). Never raises: storage that fails to answer leaves a clip without,
+    for `manage.py analyse_tempo_key`; so does a stop request, rather than delay the stop.
+    """
+    done = 0
+    for clip in generation.clips.exclude(wav="").filter(tempo_bpm__isnull=True, key=""):
+        if stopping.requested():
+            break
+        try:
+            result = analyse_stored(clip)
+        except Exception:
+            log.exception("clip %s: its WAV could not be read for tempo and key", clip.pk)
+            continue
+        if result is not None and result != UNANALYSED:
+            key = result.key or ""  # a CharField: "" rather than null
+            Clip.objects.filter(pk=clip.pk).update(tempo_bpm=result.tempo_bpm, key=key)
+            done += 1
+    return done

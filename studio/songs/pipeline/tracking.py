@@ -95,9 +95,10 @@ def _slots(generation: Generation, job: Job) -> list[tuple[str, JobClip]]:
     return list(zip(Clip.STEMS, job.clips[:4], strict=False))
 
 
-def _title(generation: Generation, clip: JobClip) -> str:
-    if generation.operation == Generation.Operation.STEMS:
-        return clip.title or ""  # "<title> - drums": the stems keep their own names
+def _title(generation: Generation, clip: JobClip, slot: str) -> str:
+    source = generation.source_clip
+    if generation.operation == Generation.Operation.STEMS and source and source.title:
+        return f"{source.title} - {slot}"[:200]  # named after our take, as renamed here
     return generation.title or clip.title or ""
 
 
@@ -110,7 +111,7 @@ def _create_clips(generation: Generation, job: Job) -> None:
             defaults={
                 "generation": generation,
                 "slot": slot,
-                "title": _title(generation, clip),
+                "title": _title(generation, clip, slot),
                 "duration_s": clip.duration_s,
                 "lyrics": clip.lyrics or "",
                 "lyrics_timing": [list(pair) for pair in timing] if timing is not None else None,

@@ -6,6 +6,9 @@ two reasons. django-q2 stops the cluster inside its signal handler (`stop_event.
 request and the main loop stops the cluster. And honcho and systemd signal the whole process
 group: the sentinel and workers must not die mid-task, so they are forked with SIGTERM and
 SIGINT blocked and learn of the stop through `studio.stopping`, the event they share.
+
+Before it forks anything, it warms the tempo and key analysis (librosa compiles on first use,
+~10 s): the workers, and any the sentinel starts again later, inherit that compiled code.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.core.management.base import BaseCommand
 from django_q.cluster import Cluster
 
 from studio import stopping
+from studio.songs.pipeline import analysis
 
 log = logging.getLogger(__name__)
 SIGNALS = {signal.SIGTERM, signal.SIGINT}
@@ -34,6 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         settings.SECRET_KEY  # noqa: B018 (as django-q2's command: signing needs it)
+        _warm_analysis()
         asked = threading.Event()
         cluster = Cluster()  # installs django-q2's handlers; replaced below
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # inherited by every forked child
@@ -49,6 +54,19 @@ class Command(BaseCommand):
         log.info("stopping: long tasks hand over, then the cluster stops")
         stopping.request()
         _stop(cluster)
+
+
+def _warm_analysis() -> None:
+    """Once per cluster, in this process, before the forks (see the module's docstring).
+
+    Signals still do what they do by default meanwhile: nothing runs yet that could be harmed.
+    """
+    try:
+        took = analysis.warm()
+    except Exception:  # the first song analysed warms it instead
+        log.exception("tempo and key analysis not warmed")
+        return
+    log.info("tempo and key analysis warmed in %.1f s", took)
 
 
 def _stop(cluster: Cluster) -> None:

@@ -48,6 +48,11 @@ def _keep_given_created():
             f.auto_now_add = True  # type: ignore[attr-defined]
 
 
+SEED_KEYS = [
+    f"{note} {mode}" for note in ("C", "D", "E", "F", "G", "A") for mode in ("major", "minor")
+]
+
+
 class Command(BaseCommand):
     help = "Create many completed generations with clips (bulk inserts, shared real media)."
 
@@ -218,6 +223,9 @@ class Command(BaseCommand):
                 wav=song["wav"],
                 image=song["image"],
                 peaks=song["peaks"],
+                # As the analysis would find them (seeded audio is not analysed).
+                tempo_bpm=float(rng.randrange(70, 171)),
+                key=rng.choice(SEED_KEYS),
                 is_pick=index == picked,
                 created=when,
             )
