@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -40,3 +43,26 @@ def api(simulator: SimulatorServer) -> Iterator[httpx.Client]:
         timeout=20,
     ) as client:
         yield client
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver that answers 200 and keeps the bodies it was sent."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            server.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.bodies = []
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import numpy as np
@@ -30,29 +28,6 @@ REMIX_LYRICS = (
 )
 JSON = {"Content-Type": "application/json"}
 EXTEND_S = "Parameter extend_s must be a number from 1 to 300"
-
-
-@pytest.fixture
-def receiver():
-    """A webhook receiver that answers 200 and keeps the bodies it was sent."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            server.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.bodies = []
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def song(api, email: str = "alice@example.com") -> dict:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import av
 import httpx
@@ -298,29 +296,6 @@ def test_reverb_keeps_the_length_and_the_loudness(api):
     assert samples[-1] == 0  # the tail is faded out, not cut
     dry = pcm(result(api, clip, "Reverb", mix=0)["wav_url"])
     assert np.abs(dry - source).max() <= 1
-
-
-@pytest.fixture
-def receiver():
-    """A webhook receiver that answers 200 and keeps the bodies it was sent."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            server.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.bodies = []
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def decode(data: bytes) -> tuple[int, int]:

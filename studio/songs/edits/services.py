@@ -18,27 +18,39 @@ MADE_FROM: dict[str, str] = {
 }
 
 
-def create_edit(form: EditForm, author) -> Generation:
-    """Queue the edit `form` describes; it runs on the source take's own account (the upstream
-    takes no `email` for edits: the clip's account runs it and counts it in its maxJobs)."""
-    clip = form.clip
+def _from_take(clip: Clip, author, operation: str, **fields) -> Generation:
+    """A new generation made from `clip`, queued on the take's own account (the upstream takes
+    no `email` for edits: the clip's account runs it and counts it in its maxJobs)."""
     source = clip.generation
+    defaults = {
+        "team": source.team,
+        "author": author,
+        "operation": operation,
+        "source_clip": clip,
+        "origin_id": source.origin_id or source.pk,
+        "account_choice": source.account_email,
+        "prompt": source.prompt,  # shown and searched like a song's
+        "instrumental": source.instrumental,
+        "model": source.model,
+        "cover_art": source.cover_art,
+    }
+    return services.create_generation(**{**defaults, **fields})
+
+
+def create_edit(form: EditForm, author) -> Generation:
+    """Queue the edit `form` describes."""
     fields = form.edit_fields()
-    new_prompt = fields["options"].get("prompt")
-    return services.create_generation(
-        team=source.team,
-        author=author,
-        operation=form.operation,
-        source_clip=clip,
-        origin_id=source.origin_id or source.pk,
-        account_choice=source.account_email,
-        # Shown and searched like a song's; a remix's new prompt replaces it.
-        prompt=new_prompt or source.prompt,
-        instrumental=source.instrumental and form.operation != Operation.REMIX,
-        model=source.model,
-        cover_art=source.cover_art,
-        **fields,
-    )
+    extra: dict[str, object] = {}
+    if form.operation == Operation.REMIX:  # new words, so a vocal; maybe a new prompt
+        extra["instrumental"] = False
+        extra["prompt"] = fields["options"].get("prompt") or form.clip.generation.prompt
+    return _from_take(form.clip, author, form.operation, **fields, **extra)
+
+
+def _lower_name(clip: Clip) -> str:
+    """ "take A", or "drums stem", inside a sentence."""
+    name = clip.take_name
+    return name[:1].lower() + name[1:]
 
 
 def made_from(generation: Generation) -> str:
@@ -46,9 +58,7 @@ def made_from(generation: Generation) -> str:
     if not generation.is_edit:
         return ""
     clip: Clip | None = generation.source_clip
-    source = (
-        f"“{clip.title or 'Untitled'}” ({clip.take_name.lower()})" if clip else "a removed take"
-    )
+    source = f"“{clip.title or 'Untitled'}” ({_lower_name(clip)})" if clip else "a removed take"
     template = MADE_FROM.get(generation.operation, "Made from {source}")
     effect = str(generation.options.get("effect") or "Effect")
     return template.format(source=source, effect=effect)
@@ -84,17 +94,4 @@ def create_stems(clip: Clip, author) -> tuple[Generation, bool]:
     )
     if existing is not None:
         return existing, False
-    source = clip.generation
-    generation = services.create_generation(
-        team=source.team,
-        author=author,
-        operation=Operation.STEMS,
-        source_clip=clip,
-        origin_id=source.origin_id or source.pk,
-        account_choice=source.account_email,
-        prompt=source.prompt,
-        instrumental=source.instrumental,
-        model=source.model,
-        cover_art=source.cover_art,
-    )
-    return generation, True
+    return _from_take(clip, author, Operation.STEMS), True

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db.models import QuerySet
 
+from studio.songs.management.backfill import ClipBackfill
 from studio.songs.models import Clip
 from studio.songs.pipeline.loudness import UNMEASURED, Loudness, measure
 
@@ -44,46 +44,28 @@ def apply(clip: Clip, result: Loudness | None) -> bool:
     return True
 
 
-class Command(BaseCommand):
+class Command(ClipBackfill):
     help = "Measure the loudness (LUFS) and true peak (dBTP) of clips that have none yet."
+    fields = FIELDS
+    default_batch = 200
+    every_help = "measure every clip again"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=200)
-        parser.add_argument(
-            "--all", action="store_true", dest="everything", help="measure every clip again"
-        )
+    def pending(self, everything: bool) -> QuerySet[Clip]:
+        return pending(everything)
 
-    def handle(self, *args, batch_size: int, everything: bool, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        counts: Counter[str] = Counter()
-        # Clips may share a file (a seeded library does): each file is read once.
-        by_file: dict[str, Loudness | None] = {}
-        clips = pending(everything).order_by("pk").only("pk", "wav", *FIELDS)
-        last = 0
-        while batch := list(clips.filter(pk__gt=last)[:batch_size]):
-            last = batch[-1].pk
-            changed = []
-            for clip in batch:
-                if clip.wav.name not in by_file:
-                    by_file[clip.wav.name] = measure_clip(clip)
-                result = by_file[clip.wav.name]
-                counts[self._outcome(result)] += 1
-                if apply(clip, result):
-                    changed.append(clip)
-            Clip.objects.bulk_update(changed, FIELDS)
-            counts["saved"] += len(changed)
-        self.stdout.write(self._report(counts))
+    def read(self, clip: Clip) -> Loudness | None:
+        return measure_clip(clip)
 
-    @staticmethod
-    def _outcome(result: Loudness | None) -> str:
+    def apply(self, clip: Clip, result: Loudness | None) -> bool:
+        return apply(clip, result)
+
+    def outcome(self, result: Loudness | None) -> str:
         if result is None:
             return "missing"
         return "measured" if result.lufs is not None else "unmeasurable"
 
-    @staticmethod
-    def _report(counts: Counter[str]) -> str:
-        if not sum(counts.values()):
+    def report(self, counts: Counter[str]) -> str:
+        if not sum(counts[name] for name in ("measured", "unmeasurable", "missing")):
             return "Nothing to measure: every clip with a WAV has its loudness."
         return (
             f"Measured {counts['measured']} clips ({counts['saved']} saved); "

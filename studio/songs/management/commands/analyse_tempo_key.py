@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db.models import QuerySet
 
+from studio.songs.management.backfill import ClipBackfill
 from studio.songs.models import Clip
 from studio.songs.pipeline.analysis import UNANALYSED, Analysis
 from studio.songs.pipeline.media_files import analyse_stored
@@ -47,41 +47,23 @@ def outcome(result: Analysis | None) -> str:
     return "unanalysable" if result == UNANALYSED else "analysed"
 
 
-class Command(BaseCommand):
+class Command(ClipBackfill):
     help = "Analyse the tempo (BPM) and key of clips that have neither yet."
+    fields = FIELDS
 
-    def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=100)
-        parser.add_argument(
-            "--all", action="store_true", dest="everything", help="analyse every clip again"
-        )
+    def pending(self, everything: bool) -> QuerySet[Clip]:
+        return pending(everything)
 
-    def handle(self, *args, batch_size: int, everything: bool, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        clips = pending(everything).order_by("pk").only("pk", "wav", *FIELDS)
-        total = clips.count()
-        counts: Counter[str] = Counter()
-        # Clips may share a file (a seeded library does): each file is read once.
-        by_file: dict[str, Analysis | None] = {}
-        last = 0
-        while batch := list(clips.filter(pk__gt=last)[:batch_size]):
-            last = batch[-1].pk
-            changed = []
-            for clip in batch:
-                if clip.wav.name not in by_file:
-                    by_file[clip.wav.name] = analyse_stored(clip)
-                result = by_file[clip.wav.name]
-                counts[outcome(result)] += 1
-                if apply(clip, result):
-                    changed.append(clip)
-            Clip.objects.bulk_update(changed, FIELDS)
-            counts["saved"] += len(changed)
-            self.stdout.write(f"{sum(counts[n] for n in OUTCOMES)} of {total} clips read…")
-        self.stdout.write(self._report(counts))
+    def read(self, clip: Clip) -> Analysis | None:
+        return analyse_stored(clip)
 
-    @staticmethod
-    def _report(counts: Counter[str]) -> str:
+    def apply(self, clip: Clip, result: Analysis | None) -> bool:
+        return apply(clip, result)
+
+    def outcome(self, result: Analysis | None) -> str:
+        return outcome(result)
+
+    def report(self, counts: Counter[str]) -> str:
         if not sum(counts[name] for name in OUTCOMES):
             return "Nothing to analyse: every clip with a WAV has its tempo or key."
         return (
