@@ -314,3 +314,16 @@ def test_an_edits_downloads_say_what_it_was_made_from(owner_client, team, owner)
     assert lineage["instruction"] == "new drums" and lineage["source_take"] == "A"
     lrc = owner_client.get(reverse("clip_lrc", args=[edit.clips.get().pk])).content.decode()
     assert "[#:Section replaced in “" in lrc and "new drums]" in lrc
+
+
+def test_an_edit_form_loads_into_its_panel_or_opens_on_a_page_of_its_own(owner_client, team, owner):
+    lyrics = "[Verse]\nA line to keep\n[Chorus]\nAnd one more"
+    take = finished(team, owner, lyrics=lyrics).clips.get(slot="A")
+    url = reverse("take_edit", args=[take.pk, "remix"])
+    page = owner_client.get(reverse("song", args=[take.generation_id])).content.decode()
+    assert f'hx-get="{url}"' in page and f'href="{url}"' in page  # without JavaScript: a link
+    panel = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<form" in panel and "<html" not in panel
+    assert "A line to keep" in panel  # the take's lyrics, to edit
+    alone = owner_client.get(url).content.decode()
+    assert "<html" in alone and "Back to the song" in alone and "Create take" in alone

@@ -60,7 +60,9 @@ def test_trim_stores_exactly_that_slice_and_sends_only_its_fields(
     assert np.array_equal(samples(trimmed), source[round(1.5 * 44100) : round(4 * 44100)])
     assert simulator.state.account(job.account_email).credits == credits  # reported free
     page = owner_client.get(reverse("song", args=[take.generation_id])).content.decode()
-    assert "Create take (free)" in page and "Effects are free" in page
+    assert reverse("take_edit", args=[take.pk, "effect"]) in page  # the panel loads its form
+    form = owner_client.get(reverse("take_edit", args=[take.pk, "effect"])).content.decode()
+    assert "Create take (free)" in form and "Effects are free" in form
 
 
 def test_gain_of_six_db_raises_the_stored_loudness_by_six(owner_client, team, owner):

@@ -217,13 +217,18 @@
     const panel = select.closest("details[data-edit-panel]");
     if (panel) panelToggled(panel); // Trim drags on the waveform; the other effects do not
   });
-  // A re-rendered form (its errors, or a fresh one after success) shows its effect's inputs.
+  // A form that comes in (loaded into a panel as it opens, or re-rendered with its errors or
+  // fresh after success) gets what its open panel does to the waveform and its effect's inputs.
   document.addEventListener("htmx:load", (event) => {
     const root = event.detail && event.detail.elt;
     if (!root || !root.querySelectorAll) return;
-    const forms = Array.from(root.querySelectorAll("form[data-effect-fields]"));
-    if (root.matches && root.matches("form[data-effect-fields]")) forms.push(root);
-    forms.forEach(showEffectFields);
+    const forms = Array.from(root.querySelectorAll("form[data-edit]"));
+    if (root.matches && root.matches("form[data-edit]")) forms.push(root);
+    forms.forEach((form) => {
+      const panel = form.closest("details[data-edit-panel]");
+      if (panel && panel.open) panelToggled(panel);
+      else showEffectFields(form);
+    });
   });
   document.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("[data-edit-tag]");

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.http import HtmxHttpRequest
 from studio.library.presenters import generation_views
@@ -22,12 +22,10 @@ VERSIONS_CHANGED = "studio:versions"  # an HX-Trigger: the Versions section relo
 STEMS_CHANGED = "studio:stems"  # and the Stems section
 
 
-def edit_forms(clip: Clip, bound: EditForm | None = None) -> list[EditForm]:
-    """The four forms of a take; `bound` (a submitted one, with its errors) replaces its own."""
-    return [
-        bound if bound is not None and bound.operation == operation else form(clip=clip)
-        for operation, form in FORMS.items()
-    ]
+def edit_forms(clip: Clip) -> list[EditForm]:
+    """The edit panels of a take. Their forms are rendered when a panel is first opened
+    (take_edit answers GET): rendering all of them would be most of the song page's time."""
+    return [form(clip=clip) for form in FORMS.values()]
 
 
 def queued_message(form: EditForm) -> str:
@@ -35,41 +33,42 @@ def queued_message(form: EditForm) -> str:
     return f"{label} queued: the new take appears in Versions when it is ready."
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def take_edit(request: HtmxHttpRequest, pk: int, operation: str):
+    """GET: the form (htmx: into its panel; else a page of its own). POST: queue the edit."""
     clip = clip_for_user(request.user, pk)
     form_class = FORMS.get(operation)
     if form_class is None:
         raise Http404("No such edit.")
+    if request.method == "GET":
+        return _edit_form(request, clip, form_class(clip=clip))
     form = form_class(request.POST, clip=clip)
-    valid = form.is_valid()
-    if valid:
-        create_edit(form, request.user)
+    if not form.is_valid():
+        return _edit_form(request, clip, form, status=200 if request.htmx else 400)
+    create_edit(form, request.user)
     if request.htmx:
-        context = {"clip": clip, "form": form_class(clip=clip) if valid else form}
-        if valid:
-            context["message"] = queued_message(form)
-        response = render(request, "library/partials/edit_form.html", context)
-        if valid:
-            response["HX-Trigger"] = VERSIONS_CHANGED
+        response = _edit_form(request, clip, form_class(clip=clip), queued_message(form))
+        response["HX-Trigger"] = VERSIONS_CHANGED
         return response
-    song_url = reverse("song", args=[clip.generation_id])
-    if valid:
-        messages.success(request, queued_message(form))
-        return redirect(song_url + "#versions")
-    # Without JavaScript: the whole page again, this form open with its errors.
-    return song_page(request, clip.generation_id, bound=form, status=400)
+    messages.success(request, queued_message(form))
+    return redirect(reverse("song", args=[clip.generation_id]) + "#versions")
 
 
-def song_page(
-    request: HttpRequest, pk: int, *, bound: EditForm | None = None, status: int = 200
+def _edit_form(
+    request: HtmxHttpRequest, clip: Clip, form: EditForm, message: str = "", status: int = 200
 ) -> HttpResponse:
-    """One completed song of the team: its takes side by side, their edit forms, Versions."""
+    context = {"clip": clip, "form": form, "message": message}
+    template = "library/partials/edit_form.html" if request.htmx else "library/edit_page.html"
+    return render(request, template, context, status=status)
+
+
+def song_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One completed song of the team: its takes side by side, their edit panels, Stems and
+    Versions."""
     generation = song_for_user(request.user, pk)
     view = generation_views([generation])[0]
     for take in view.clips:
-        mine = bound if bound is not None and bound.clip.pk == take.clip.pk else None
-        take.edit_forms = edit_forms(take.clip, mine)
+        take.edit_forms = edit_forms(take.clip)
     pick = next((clip for clip in view.clips if clip.clip.is_pick), None)
     context = {
         "song": view,
@@ -77,7 +76,7 @@ def song_page(
         "versions": versions_of(generation),
         "stems": stems_of(generation),
     }
-    return render(request, "library/song.html", context, status=status)
+    return render(request, "library/song.html", context)
 
 
 @require_GET
