@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "axes",
     "studio.teams",
     "studio.songs",
+    "studio.together",
     "studio.library",
     "studio.simulator",
 ]

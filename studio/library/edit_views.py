@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.http import HtmxHttpRequest
+from studio.library.comments.views import song_context as comments_context
 from studio.library.presenters import generation_views
 from studio.library.queries import clip_for_user, song_for_user
+from studio.library.sharing.views import song_context as sharing_context
 from studio.library.stems import stems_of
 from studio.library.versions import versions_of
 from studio.songs.edits.forms import EditForm
@@ -63,8 +65,8 @@ def _edit_form(
 
 
 def song_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """One completed song of the team: its takes side by side, their edit panels, Stems and
-    Versions."""
+    """One completed song of the team: its takes side by side, their edit panels, Stems,
+    Versions, Comments and Share."""
     generation = song_for_user(request.user, pk)
     view = generation_views([generation])[0]
     for take in view.clips:
@@ -75,6 +77,8 @@ def song_page(request: HttpRequest, pk: int) -> HttpResponse:
         "pick": pick,
         "versions": versions_of(generation),
         "stems": stems_of(generation),
+        **comments_context(request, generation),
+        **sharing_context(request, generation),
     }
     return render(request, "library/song.html", context)
 

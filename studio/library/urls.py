@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from studio.library import actions, downloads, edit_views, export_views, views
+from studio.library import actions, activity_views, downloads, edit_views, export_views, views
 
 urlpatterns = [
     path("", views.library, name="library"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("clips/<int:pk>/pick", actions.clip_pick, name="clip_pick"),
     path("clips/<int:pk>/lrc", downloads.clip_lrc, name="clip_lrc"),
     path("clips/<int:pk>/export/<str:fmt>", export_views.clip_export, name="clip_export"),
+    path("team/activity/", activity_views.team_activity, name="team_activity"),
+    path("", include("studio.library.likes.urls")),
+    path("", include("studio.library.projects.urls")),
+    path("", include("studio.library.comments.urls")),
+    path("", include("studio.library.sharing.urls")),
     # Last: its <kind> would swallow the paths above.
     path("clips/<int:pk>/<str:kind>", views.clip_file, name="clip_file"),
 ]

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, UpstreamError
 from studio.mediatypes import CLIP_FILES
-from studio.songs import lifecycle
+from studio.songs import activity, lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline import media_files
@@ -169,6 +169,7 @@ def store_files(client: FlowMusicClient, generation_id: int) -> str | None:
         return _fetch_failed(generation, outcome.retry)
     note = "; ".join(outcome.artwork)
     if lifecycle.complete(generation.pk, note=note[:1].upper() + note[1:]):
+        activity.record_made(generation)
         # After completing: the takes are playable without waiting for it, and it cannot fail
         # the song that it only describes.
         media_files.analyse_takes(generation)

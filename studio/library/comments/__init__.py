@@ -1,0 +1,1 @@
+"""Timestamped comments on a song page's takes."""

@@ -1,0 +1,1 @@
+"""Projects: the team's named, ordered collections of takes, their pages and zip."""
