@@ -1,0 +1,1 @@
+/* Projects: Add to project menus, the project page (reorder, play in order). */
