@@ -12,7 +12,7 @@ from django.utils import timezone
 from studio.flowmusic import FlowMusicClient
 from studio.songs import services, tasks
 from studio.songs.lifecycle import ErrorCode
-from studio.songs.models import Clip, Generation, Lease
+from studio.songs.models import Activity, Clip, Generation, Lease
 from studio.songs.pipeline import leases, reconciler, recovery, tracking
 from tests.pipeline import Status, accepted_refs, drive, settled, song
 
@@ -51,6 +51,9 @@ def test_re_running_finished_tasks_is_a_no_op(team, owner, simulator):
     tasks.ingest(generation.pk)
     assert len(simulator.state.requests) == before
     assert Generation.objects.get(pk=generation.pk).status == Status.COMPLETED
+    # The team's activity says once that its author made it.
+    made = Activity.objects.filter(verb=Activity.Verb.MADE)
+    assert [(entry.actor, entry.generation_id) for entry in made] == [(owner, generation.pk)]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from studio.http import HtmxHttpRequest
 from studio.library.forms import ClipTitleForm
 from studio.library.queries import clip_for_user
-from studio.songs import search
+from studio.songs import activity, search
+from studio.songs.activity import Verb
 from studio.songs.models import Clip
 
 
@@ -33,12 +34,21 @@ def clip_title(request: HtmxHttpRequest, pk: int):
     clip = clip_for_user(request.user, pk)
     form = ClipTitleForm(request.POST)
     saved = form.is_valid()
-    if saved:
+    if saved and (before := clip.title) != form.cleaned_data["title"]:
+        subject = activity.clip_subject(clip)  # named as it was
         clip.title = form.cleaned_data["title"]
         clip.save(update_fields=["title"])
         search.refresh(clip.generation_id)
-        if not request.htmx:
-            return _back(request, clip)
+        activity.record(
+            Verb.RENAMED,
+            request.user,
+            clip=clip,
+            subject=subject,
+            to=clip.title,
+            **{"from": before},
+        )
+    if saved and not request.htmx:
+        return _back(request, clip)
     context = {
         "clip": clip,
         "title_form": form,
@@ -57,11 +67,21 @@ def clip_pick(request: HtmxHttpRequest, pk: int):
     clip = clip_for_user(request.user, pk)
     with transaction.atomic():
         picked = not Clip.objects.select_for_update().get(pk=clip.pk).is_pick
+        others = Clip.objects.filter(generation_id=clip.generation_id, is_pick=True).exclude(
+            pk=clip.pk
+        )
+        was = others.values_list("slot", flat=True).first()  # the pick this one replaces
         if picked:
-            Clip.objects.filter(generation_id=clip.generation_id, is_pick=True).exclude(
-                pk=clip.pk
-            ).update(is_pick=False)
+            others.update(is_pick=False)
         Clip.objects.filter(pk=clip.pk).update(is_pick=picked)
+        verb = Verb.PICKED if picked else Verb.UNPICKED
+        activity.record(
+            verb,
+            request.user,
+            clip=clip,
+            to=clip.slot if picked else None,
+            **{"from": was if picked else clip.slot},
+        )
     if not request.htmx:
         return _back(request, clip)
     clip.is_pick = picked

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.teams import services
 from studio.teams.access import owner_required, team_for
@@ -90,10 +90,14 @@ def revoke_invitation(request, pk: int):
     return redirect("team")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @owner_required
 def remove_member(request, pk: int):
+    """GET: "Remove tom from Band?", a page of its own; POST: remove them."""
     team = team_for(request.user)
+    if request.method == "GET":
+        membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, team=team)
+        return render(request, "teams/remove_member.html", {"member": membership, "team": team})
     try:
         membership = services.remove_member(team, pk, request.user)
     except Membership.DoesNotExist:
