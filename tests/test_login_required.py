@@ -12,6 +12,9 @@ PUBLIC = {
     "login",
     "first_run",
     "invitation_signup",  # the ways in
+    "shared_song",  # share links: the token is the secret (tests/test_sharing.py)
+    "shared_cover",
+    "shared_clip_file",
 }
 PUBLIC_PREFIXES = (
     "simulator/",  # the built-in upstream speaks bearer auth, like useapi.net

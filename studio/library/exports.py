@@ -72,21 +72,26 @@ class ExportError(Exception):
     """The take's stored file is missing or cannot be read as audio."""
 
 
-def export_name(clip: Clip, fmt: str, tags: Tags) -> str:
+def export_name(clip: Clip, fmt: str, tags: Tags, folder: str = "") -> str:
     source = getattr(clip, FORMATS[fmt].source)
     made_from = [EXPORT_VERSION, fmt, clip.clip_id, source.name, tags.fingerprint()]
     digest = hashlib.sha256(json.dumps(made_from).encode()).hexdigest()[:24]
-    return f"{EXPORT_DIR}/{clip.pk}/{digest}{FORMATS[fmt].extension}"
+    where = f"{EXPORT_DIR}/{clip.pk}/{folder}/" if folder else f"{EXPORT_DIR}/{clip.pk}/"
+    return f"{where}{digest}{FORMATS[fmt].extension}"
 
 
-def clip_export(clip: Clip, fmt: str) -> FieldFile:
-    """The clip's export in this format (a key of FORMATS), made first if it is not stored."""
+def clip_export(clip: Clip, fmt: str, tags: Tags | None = None, folder: str = "") -> FieldFile:
+    """The clip's export in this format (a key of FORMATS), made first if it is not stored.
+
+    Tagged with `tags` (the take's own by default); other tags go in a `folder` of their own,
+    whose stale files are cleaned up apart from the others'.
+    """
     spec = FORMATS[fmt]
     source: FieldFile = getattr(clip, spec.source)
     if not source:
         raise ExportError("This take has no stored audio to export.")
-    tags = tags_for(clip)
-    name = export_name(clip, fmt, tags)
+    tags = tags or tags_for(clip)
+    name = export_name(clip, fmt, tags, folder)
     storage = source.storage
     field = cast(FileField, Clip._meta.get_field(spec.source))
     stored = FieldFile(clip, field, name)

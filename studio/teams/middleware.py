@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 
-# Paths that must work before the first account exists: machine-to-machine endpoints and assets.
-FIRST_RUN_EXEMPT = ("/setup/", "/static/", "/simulator/", "/hooks/", "/healthz")
+# Paths that must work before the first account exists: machine-to-machine endpoints and assets;
+# share links (public, and spared the users query on every file request of their players).
+FIRST_RUN_EXEMPT = ("/setup/", "/static/", "/simulator/", "/hooks/", "/healthz", "/s/")
 
 
 class FirstRunMiddleware:
