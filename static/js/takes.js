@@ -397,13 +397,15 @@
     sync();
   }
 
-  // edits.js draws the chosen section (or point) of an edit on a take's waveform.
+  // edits.js draws the chosen section (or point) of an edit on a take's waveform; comments.js
+  // its comments' markers.
   function surfer(element) {
     const wave = waves.get(element);
     return wave ? wave.surfer : null;
   }
 
-  window.studioTakes = { start: start, surfer: surfer };
+  // comments.js: "at 1:12" plays a take from there, as a lyric line does.
+  window.studioTakes = { start: start, surfer: surfer, playAt: playAt };
   document.addEventListener("htmx:load", (event) => start(event.detail.elt));
   if (document.readyState !== "loading") start(document.body);
   else document.addEventListener("DOMContentLoaded", () => start(document.body));
