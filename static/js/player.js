@@ -301,6 +301,20 @@
     place(track, "end", "Added to queue: ");
   }
 
+  // Play all (a project): these tracks become the whole queue, in this order, from the first.
+  function playAll(tracks) {
+    const seen = new Set(); // once each: the queue finds a take by its id
+    const clean = (Array.isArray(tracks) ? tracks : []).map(cleanTrack).filter((track) => {
+      if (!track || seen.has(track.id)) return false;
+      seen.add(track.id);
+      return true;
+    });
+    if (!clean.length) return;
+    queue = clean;
+    selectTrack(0, 0, true);
+    announce("Playing all " + clean.length + ", from " + clean[0].title);
+  }
+
   function toggle() {
     if (!current()) {
       if (queue.length) selectTrack(0, 0, true);
@@ -832,11 +846,14 @@
     play: play,
     playNext: playNext,
     enqueue: enqueue,
+    playAll: playAll,
     toggle: toggle,
     next: next,
     previous: previous,
     seek: seek,
     current: current,
+    // Where the current take is (or, just after a reload, where it will start), in seconds.
+    position: position,
     queue: () => queue.slice(),
     // What the GainNode applies now, in dB (0 before the first gesture made it, or without Web Audio).
     appliedGainDb: () => (gainNode ? 20 * Math.log10(gainNode.gain.value) : 0),

@@ -216,3 +216,18 @@ WRITERS = {"mp3": _tag_id3, "wav": _tag_wav, "m4a": _tag_m4a, "flac": _tag_flac}
 def write_tags(path: Path, fmt: str, tags: Tags, cover: Cover | None) -> None:
     """Tag the file at `path` in place; mutagen moves the audio in chunks, never reads it whole."""
     WRITERS[fmt](path, tags, cover)
+
+
+def album_tag(mp3: Path, album: str, track: int, total: int) -> tuple[bytes, int]:
+    """The MP3's ID3 tag as a track of an album (a project): this album name, track n/total.
+
+    Returns the new tag's bytes and the size of the file's own tag: written before the file's
+    audio (what follows that size), they make the album's copy without copying the file.
+    """
+    tagged = id3.ID3(mp3)
+    utf8 = id3.Encoding.UTF8
+    tagged.setall("TALB", [id3.TALB(encoding=utf8, text=album)])
+    tagged.setall("TRCK", [id3.TRCK(encoding=utf8, text=f"{track}/{total}")])
+    out = io.BytesIO()
+    tagged.save(out, v2_version=3, padding=lambda info: 0)
+    return out.getvalue(), tagged.size

@@ -44,12 +44,18 @@ class _Pipe:
 
 @dataclass(frozen=True)
 class Member:
-    """One file of the archive: either a path on disk (read in chunks) or small bytes."""
+    """One file of the archive: either a path on disk (read in chunks) or small bytes.
+
+    A path's member may start with other bytes: `head` in place of the file's first `skip`
+    bytes (an MP3 with another tag: tagging.album_tag).
+    """
 
     name: str
     path: Path | None = None
     data: bytes | None = None
     compress: bool = False
+    head: bytes = b""
+    skip: int = 0
 
 
 def _zipinfo(member: Member, size: int, date_time: datetime) -> zipfile.ZipInfo:
@@ -68,9 +74,11 @@ def stream_zip(members: Iterable[Member], date_time: datetime) -> Iterator[bytes
     with zipfile.ZipFile(pipe, mode="w") as archive:
         for member in members:
             if member.path is not None:
-                size = member.path.stat().st_size
+                size = len(member.head) + member.path.stat().st_size - member.skip
                 info = _zipinfo(member, size, date_time)
                 with archive.open(info, mode="w") as out, member.path.open("rb") as source:
+                    out.write(member.head)
+                    source.seek(member.skip)
                     while chunk := source.read(CHUNK):
                         out.write(chunk)
                         if data := pipe.take():
