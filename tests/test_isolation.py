@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from studio.songs.models import Clip, CoverArt, CoverArtJob, Generation, LyricsDraft
 from studio.teams.models import Invitation
+from studio.together.models import Comment, Like, Project, ProjectItem, ShareLink
 from tests.pipeline import drive, settled, song
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,9 @@ NOT_TEAM_SCOPED = {
     "flowmusic_webhook",  # its own token, tested below (forgery)
     "invitation_signup",  # public by design; the token is the secret
     "simulator",  # the built-in upstream, bearer-authenticated
-}
+    # Share links: public by design, the token is the secret (tests/test_sharing.py).
+    "shared_song", "shared_cover", "shared_clip_file",
+}  # fmt: skip
 # Which of the other team's objects fills a pattern's <pk>.
 RULES = {
     "cover_image": "cover", "cover_use": "cover", "cover_job": "job",
@@ -36,6 +39,13 @@ RULES = {
     "lyrics_draft_status": "lyrics_draft", "song_versions": "generation", "take_edit": "clip",
     "song_stems": "generation", "take_stems": "clip",
     "clip_export": "clip",
+    "clip_like": "clip", "clip_projects": "clip",
+    "project": "project", "project_edit": "project", "project_delete": "project",
+    "project_zip": "project", "project_item_move": "project_item",
+    "project_item_remove": "project_item",
+    "song_comments": "generation", "comment_reply": "comment", "comment_edit": "comment",
+    "comment_delete": "comment",
+    "song_share": "generation", "share_revoke": "share_link",
 }  # fmt: skip
 
 
@@ -64,10 +74,16 @@ def theirs(outsider, other_team, settings, tmp_path):
     lyrics_draft = LyricsDraft.objects.create(
         team=other_team, author=outsider, prompt="their theme", lyrics="[Verse]\nTheirs"
     )
+    project = Project.objects.create(team=other_team, author=outsider, name="Theirs")
     return {
         "cover": cover, "generation": generation, "clip": clip, "job": job,
         "invitation": invitation, "membership": outsider.membership,
-        "lyrics_draft": lyrics_draft,
+        "lyrics_draft": lyrics_draft, "project": project,
+        "project_item": ProjectItem.objects.create(project=project, clip=clip, position=1),
+        "comment": Comment.objects.create(clip=clip, author=outsider, text="theirs"),
+        "share_link": ShareLink.objects.create(
+            team=other_team, generation=generation, created_by=outsider
+        ),
     }  # fmt: skip
 
 
@@ -108,9 +124,15 @@ def test_every_url_with_another_teams_ids_is_404(owner_client, theirs):
                     f"{verb} {path} answered {response.status_code}"
                 )
                 checked += response.status_code == 404
-    assert checked >= 15
+    assert checked >= 40
     theirs["generation"].refresh_from_db()
     assert theirs["generation"].status == Generation.Status.COMPLETED  # nothing changed
+    assert Project.objects.get(pk=theirs["project"].pk).name == "Theirs"
+    assert ProjectItem.objects.filter(pk=theirs["project_item"].pk).exists()
+    assert Comment.objects.get(pk=theirs["comment"].pk).text == "theirs"
+    link = ShareLink.objects.get(pk=theirs["share_link"].pk)
+    assert link.revoked is None and link.is_active()
+    assert not Like.objects.exists()
 
 
 @pytest.mark.parametrize("param", ["from", "cover", "extra", "audio"])
