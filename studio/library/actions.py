@@ -19,7 +19,7 @@ from studio.songs.activity import Verb
 from studio.songs.models import Clip
 
 
-def _back(request: HtmxHttpRequest, clip: Clip):
+def back_to_clip(request: HtmxHttpRequest, clip: Clip):
     """Where a form post without JavaScript returns to: the page it came from, at the clip."""
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -44,11 +44,11 @@ def clip_title(request: HtmxHttpRequest, pk: int):
             request.user,
             clip=clip,
             subject=subject,
-            to=clip.title,
-            **{"from": before},
+            old=before,
+            new=clip.title,
         )
     if saved and not request.htmx:
-        return _back(request, clip)
+        return back_to_clip(request, clip)
     context = {
         "clip": clip,
         "title_form": form,
@@ -79,11 +79,11 @@ def clip_pick(request: HtmxHttpRequest, pk: int):
             verb,
             request.user,
             clip=clip,
-            to=clip.slot if picked else None,
-            **{"from": was if picked else clip.slot},
+            old=was if picked else clip.slot,
+            new=clip.slot if picked else None,
         )
     if not request.htmx:
-        return _back(request, clip)
+        return back_to_clip(request, clip)
     clip.is_pick = picked
     siblings = Clip.objects.filter(generation_id=clip.generation_id).exclude(pk=clip.pk)
     context = {"clip": clip, "siblings": siblings, "next_url": request.POST.get("next", "")}

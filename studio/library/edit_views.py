@@ -68,7 +68,7 @@ def song_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One completed song of the team: its takes side by side, their edit panels, Stems,
     Versions, Comments and Share."""
     generation = song_for_user(request.user, pk)
-    view = generation_views([generation])[0]
+    view = generation_views([generation], request.user)[0]
     for take in view.clips:
         take.edit_forms = edit_forms(take.clip)
     pick = next((clip for clip in view.clips if clip.clip.is_pick), None)

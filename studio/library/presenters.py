@@ -2,7 +2,8 @@
 durations, loudness, cover, and the track each take gives the global player.
 
 A clip's player, download links, waveform and lyrics depend only on what the upstream returned
-for it, so they are rendered once and cached (clip_media); its title, pick and track are not.
+for it, so they are rendered once and cached (clip_media); its title, pick, likes and track are
+not.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from studio.library.queries import clips_with_media
 from studio.songs.edits.services import made_from
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.loudness import gain_db
+from studio.together.likes import NO_LIKES, Likes, likes_of
 
 WAVE_POINTS = 200
 MEDIA_CACHE_PREFIX = "library:clip-media:v4"  # a new version when the markup changes
@@ -58,6 +60,7 @@ class ClipView:
     tempo_bpm: float | None = None  # analysed after ingest; None until then or without a beat
     key: str = ""  # "A minor", "F# major"; "" until analysed or when no key stands out
     edit_forms: list = field(default_factory=list)  # the song page's Extend, Replace section, …
+    likes: Likes = NO_LIKES  # who liked it (when the page shows likes: see generation_views)
 
 
 @dataclass
@@ -170,7 +173,9 @@ def track(clip: Clip, src: str, song_url: str, cover: str) -> dict:
     }
 
 
-def clip_view(clip: Clip, media: ClipMedia, song_url: str, cover: str) -> ClipView:
+def clip_view(
+    clip: Clip, media: ClipMedia, song_url: str, cover: str, likes: Likes = NO_LIKES
+) -> ClipView:
     played = track(clip, media.src, song_url, cover)
     return ClipView(
         clip,
@@ -189,6 +194,7 @@ def clip_view(clip: Clip, media: ClipMedia, song_url: str, cover: str) -> ClipVi
         gain_db=played["gain"],
         tempo_bpm=clip.tempo_bpm,
         key=clip.key,
+        likes=likes,
     )
 
 
@@ -201,11 +207,15 @@ def cover_url(generation: Generation, clips: list[Clip]) -> str:
     return reverse("clip_file", args=[with_art.pk, "image"]) if with_art else ""
 
 
-def generation_view(generation: Generation, media: dict[int, ClipMedia]) -> GenerationView:
+def generation_view(
+    generation: Generation, media: dict[int, ClipMedia], likes: dict[int, Likes]
+) -> GenerationView:
     clips = list(generation.clips.all())
     cover = cover_url(generation, clips)
     url = reverse("song", args=[generation.pk])
-    views = [clip_view(clip, media[clip.pk], url, cover) for clip in clips]
+    views = [
+        clip_view(clip, media[clip.pk], url, cover, likes.get(clip.pk, NO_LIKES)) for clip in clips
+    ]
     source = generation.source_clip if generation.is_edit else None
     return GenerationView(
         generation,
@@ -220,7 +230,10 @@ def generation_view(generation: Generation, media: dict[int, ClipMedia]) -> Gene
     )
 
 
-def generation_views(generations: list[Generation]) -> list[GenerationView]:
-    """A page of the library (or one song), as its template shows it."""
-    media = clip_media([clip for generation in generations for clip in generation.clips.all()])
-    return [generation_view(generation, media) for generation in generations]
+def generation_views(generations: list[Generation], user=None) -> list[GenerationView]:
+    """A page of the library (or one song), as its template shows it; with the `user`, who
+    liked each take (one query for the page, never cached: likes change)."""
+    clips = [clip for generation in generations for clip in generation.clips.all()]
+    media = clip_media(clips)
+    likes = likes_of(clips, user) if user is not None else {}
+    return [generation_view(generation, media, likes) for generation in generations]

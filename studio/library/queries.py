@@ -16,11 +16,15 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from studio.library.forms import MINE, MOST_LIKED
 from studio.songs import search
 from studio.songs.models import Clip, Generation
 from studio.teams.access import team_for
+from studio.teams.models import Membership
+from studio.together.models import Like
 
 PAGE_SIZE = 20
 # Large fields the page never shows: the upstream's job record, our request body, and the
@@ -75,18 +79,33 @@ def listed_clips() -> QuerySet[Clip]:
 
 def is_filtered(filters: dict) -> bool:
     """Whether the list is narrowed by a search or a filter (LibraryFilterForm.filters)."""
-    narrowing = ("q", "who", "kind", "picks", "originals", "tempo_from", "tempo_to", "key")
+    narrowing = (
+        *("q", "who", "kind", "picks", "liked", "originals"),
+        *("tempo_from", "tempo_to", "key"),
+    )
     return any(filters[name] for name in narrowing)
 
 
-def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
-    """Completed generations with clips, newest first; a fixed number of queries per page.
+def teammates(team, user) -> list:
+    """The team's other members by name: the library's Whose songs choices."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(team=team)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__username")
+    ]
 
-    The clips come without their media columns: see clips_with_media.
+
+def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
+    """Completed generations with clips, newest (or most liked) first; a fixed number of
+    queries per page.
+
+    The clips come without their media columns: see clips_with_media. Picks only and Liked
+    list only the takes that are picked, liked by the user, or both.
     """
-    clips = listed_clips()
-    if filters["picks"]:
-        clips = clips.filter(is_pick=True)
+    by_take = filters["picks"] or filters["liked"]
+    clips = _picked_and_liked(listed_clips(), user, filters)
     generations = (
         Generation.objects.filter(team=team, status=Generation.Status.COMPLETED)
         .filter(Exists(Clip.objects.filter(generation=OuterRef("pk"))))
@@ -94,24 +113,39 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
         .annotate(version_count=_version_count())
         .defer(*GENERATION_UNUSED)
         .prefetch_related(Prefetch("clips", queryset=clips))
-        .order_by("-created", "-pk")
     )
     # Subqueries rather than joins: one row per generation, no DISTINCT needed. (Exists stops at
-    # the first match; IN over a small set of picks is cheaper than Exists per generation.)
+    # the first match; IN over a small set of picks or likes is cheaper than Exists per row.)
     if query := filters["q"]:
         generations = generations.filter(search.matching(query))
-    if filters["who"] == "mine":
+    if filters["who"] == MINE:
         generations = generations.filter(author=user)
+    elif filters["who"]:  # a teammate's id: the form offers no one else's
+        generations = generations.filter(author_id=int(filters["who"]))
     if filters["kind"]:
         generations = generations.filter(instrumental=filters["kind"] == "instrumental")
     if filters["originals"]:
         generations = generations.filter(operation=Generation.Operation.SONG)
-    if filters["picks"]:
-        picked = Clip.objects.filter(is_pick=True).values("generation_id")
-        generations = generations.filter(pk__in=picked)
+    if by_take:
+        shown = _picked_and_liked(Clip.objects.all(), user, filters)
+        generations = generations.filter(pk__in=shown.values("generation_id"))
     if (matching := _tempo_and_key(filters)) is not None:  # (a QuerySet's truth runs it)
         generations = generations.filter(Exists(matching.filter(generation=OuterRef("pk"))))
-    return generations
+    if filters["sort"] == MOST_LIKED:
+        return generations.annotate(like_count=_like_count()).order_by(
+            "-like_count", "-created", "-pk"
+        )
+    return generations.order_by("-created", "-pk")
+
+
+def _picked_and_liked(clips: QuerySet[Clip], user, filters: dict) -> QuerySet[Clip]:
+    """The takes Picks only and Liked keep: picked ones, ones the user liked, or with both
+    filters the picked ones the user liked."""
+    if filters["picks"]:
+        clips = clips.filter(is_pick=True)
+    if filters["liked"]:
+        clips = clips.filter(pk__in=Like.objects.filter(user=user).values("clip_id"))
+    return clips
 
 
 def _tempo_and_key(filters: dict) -> QuerySet[Clip] | None:
@@ -138,6 +172,18 @@ def _version_count():
     return Subquery(
         versions.values("origin").annotate(n=Count("pk")).values("n")[:1],
         output_field=IntegerField(),
+    )
+
+
+def _like_count():
+    """Likes of all of a song's takes, as one subquery (0 without any)."""
+    likes = Like.objects.filter(clip__generation=OuterRef("pk")).order_by()
+    return Coalesce(
+        Subquery(
+            likes.values("clip__generation").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 

@@ -16,6 +16,7 @@ from studio.library.queries import (
     is_filtered,
     library_generations,
     library_page,
+    teammates,
 )
 from studio.mediatypes import CLIP_FILES, extension
 from studio.serving import serve_file
@@ -27,7 +28,7 @@ CLIP_FIELDS = {"wav": "wav", "m4a": "audio", "image": "image"}
 
 def library(request: HtmxHttpRequest):
     team = team_for(request.user)
-    form = LibraryFilterForm(request.GET)
+    form = LibraryFilterForm(request.GET, members=teammates(team, request.user))
     filters = form.filters()
     generations = library_generations(team, request.user, filters)
     page = library_page(generations, request.GET.get("page"))
@@ -35,7 +36,7 @@ def library(request: HtmxHttpRequest):
         "form": form,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-        "items": generation_views(list(page.object_list)),
+        "items": generation_views(list(page.object_list), request.user),
         "filtered": is_filtered(filters),
         "next_url": request.get_full_path(),
     }

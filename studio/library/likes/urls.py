@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from studio.library.likes import views
+
+urlpatterns = [
+    path("clips/<int:pk>/like", views.clip_like, name="clip_like"),
+]

@@ -4,7 +4,8 @@ Requests go through Django's test client in this process: the whole middleware s
 and the templates, without a network in between. Warm-up requests are not counted, so clips'
 players come from the cache as on a running server; the home page is also timed with an empty
 cache before each request. A song page (/songs/<pk>/: one song's takes) is measured for the
-newest song of the seeded user's team.
+newest song of the seeded user's team. A share of the takes is liked (seed_library --likes): the
+query counts show that likes cost the same queries however many there are.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from studio.ops.bench.common import figure, percentile
 from studio.ops.bench.pageweight import collect_static
 from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
 from studio.songs.models import Generation
+from studio.teams.models import Membership
+from studio.together.models import Like
 
 PAGES = {
     "home": "/",
@@ -30,6 +33,8 @@ PAGES = {
     "filtered": "/?kind=vocal&who=mine",
     "tempo_key": "/?tempo_from=90&tempo_to=110&key=C+major",
     "picks": "/?picks=on",
+    "liked": "/?liked=on",
+    "most_liked": "/?sort=liked",
     "page2": "/?page=2",
     "deep_page": "/?page=100",
 }
@@ -42,6 +47,19 @@ def _client() -> Client:
     client = Client(SERVER_NAME="localhost")
     client.force_login(get_user_model().objects.get(username=USERNAME.format(1)))
     return client
+
+
+def teammate_url() -> str:
+    """The library narrowed to the songs of one of the benchmarked user's teammates."""
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    teammate = Membership.objects.filter(team=user.membership.team).exclude(user=user).first()
+    if teammate is None:
+        raise RuntimeError("The seeded user has no teammate.")
+    return f"/?who={teammate.user_id}"
+
+
+def pages_to_measure() -> dict[str, str]:
+    return {**PAGES, "teammate": teammate_url(), "song": song_url()}
 
 
 def song_url() -> str:
@@ -87,10 +105,10 @@ def server_times(client: Client, url: str, cold: bool = False) -> list[float]:
 def run() -> None:
     collect_static()
     call_command("seed_library", generations=SMALL, reset=True, stdout=io.StringIO())
-    small = query_counts(_client(), {**PAGES, "song": song_url()})
+    small = query_counts(_client(), pages_to_measure())
     call_command("seed_library", generations=LARGE - SMALL, seed=2, stdout=io.StringIO())
     client = _client()
-    pages = {**PAGES, "song": song_url()}  # the newest song now, likely a new one
+    pages = pages_to_measure()  # the newest song now, likely a new one
     large = query_counts(client, pages)
     for name, url in pages.items():
         times = server_times(client, url)
@@ -99,6 +117,8 @@ def run() -> None:
     cold = server_times(client, PAGES["home"], cold=True)
     figure("library.home_cold_cache.p50", percentile(cold, 50), "ms", "first view of its clips")
     figure("library.home_cold_cache.p95", percentile(cold, 95), "ms")
+    likes = Like.objects.count()
+    figure(f"library.likes_at_{LARGE}", likes, "likes", "seeded: 30% of takes, by 1 to 3 members")
     for name in pages:
         figure(f"library.{name}.queries_at_{SMALL}", small[name], "queries", "constant")
         figure(

@@ -1,8 +1,9 @@
 """`manage.py seed_library --generations N`: a large, realistic library for benchmarks and demos.
 
 Rows go in with bulk_create in batches; every clip shares a few tiny real media files rendered
-once by the simulator, so 10,000 generations take seconds, not hours. Seeded users get unusable
-passwords (give one a password with `manage.py changepassword seed-1` to look around).
+once by the simulator, so 10,000 generations take seconds, not hours. Some takes are liked by
+some of their team's members (--likes). Seeded users get unusable passwords (give one a
+password with `manage.py changepassword seed-1` to look around).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from studio.songs import lifecycle, search
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.peaks import waveform_peaks
 from studio.teams.models import Membership, Team
+from studio.together.models import Like
 
 BATCH = 1000
 MEDIA_DIR = "seed"  # under MEDIA_ROOT; shared by every seeded clip
@@ -64,6 +66,9 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=9, help="how far back songs go")
         parser.add_argument("--seed", type=int, default=1, help="random seed (same data)")
         parser.add_argument(
+            "--likes", type=float, default=0.3, help="share of takes liked by some members"
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="delete the seed teams' generations first"
         )
 
@@ -77,11 +82,16 @@ class Command(BaseCommand):
         months: int,
         seed: int,
         reset: bool,
+        likes: float,
         **options,
     ):
         if generations < 0 or teams < 1 or users < teams:
             raise CommandError("Need generations >= 0, teams >= 1 and at least a user per team.")
+        if not 0 <= likes <= 1:
+            raise CommandError("--likes is a share of the takes, from 0 to 1.")
         rng = random.Random(seed)
+        # Its own sequence: the songs stay the same whatever the share of likes.
+        like_rng = random.Random(f"likes-{seed}")
         members = self._members(teams, users)
         if reset:
             seeded = Generation.objects.filter(team__name__startswith=TEAM_NAME.format(""))
@@ -97,7 +107,8 @@ class Command(BaseCommand):
                 ages = sorted((rng.uniform(0, span) for _ in range(size)), reverse=True)
                 with transaction.atomic():
                     finished = [now - timedelta(seconds=age) for age in ages]
-                    self._batch(rng, members, media, finished, clips_per)
+                    clips = self._batch(rng, members, media, finished, clips_per)
+                    Like.objects.bulk_create(self._likes(like_rng, members, clips, likes))
                 done += size
         self._refresh_statistics()
         self.stdout.write(
@@ -112,7 +123,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             return
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        tables = ", ".join(model._meta.db_table for model in (Generation, Clip))
+        tables = ", ".join(model._meta.db_table for model in (Generation, Clip, Like))
         with connection.cursor() as cursor:
             cursor.execute(f"{command} {tables}")
 
@@ -161,7 +172,7 @@ class Command(BaseCommand):
             )
         return songs
 
-    def _batch(self, rng, members, media, finished: list[datetime], clips_per: int) -> None:
+    def _batch(self, rng, members, media, finished: list[datetime], clips_per: int) -> list[Clip]:
         rows = [self._generation(rng, members, when) for when in finished]
         Generation.objects.bulk_create(rows)
         clips = [
@@ -178,6 +189,21 @@ class Command(BaseCommand):
                 generation.prompt, by_generation.get(generation.pk, [])
             )
         Generation.objects.bulk_update(rows, ["search_text"], batch_size=500)
+        return clips
+
+    def _likes(self, rng, members, clips: list[Clip], share: float) -> list[Like]:
+        """A `share` of the takes, each liked by one to all of its team's members."""
+        by_team: dict[int, list] = {}
+        for team, user in members:
+            by_team.setdefault(team.pk, []).append(user)
+        likes = []
+        for clip in clips:
+            if rng.random() >= share:
+                continue
+            team = by_team[clip.generation.team_id]
+            for user in rng.sample(team, rng.randint(1, len(team))):
+                likes.append(Like(user=user, clip=clip, created=clip.created))
+        return likes
 
     def _generation(self, rng, members, when: datetime) -> Generation:
         team, author = rng.choice(members)
