@@ -36,7 +36,7 @@ def test_a_rename_records_who_and_from_to(team, owner, teammate_client):
     teammate_client.post(f"/clips/{clip.pk}/title", {"title": "New Name"})  # no change: no entry
     (entry,) = Activity.objects.filter(verb=Verb.RENAMED)
     assert entry.actor.username == "tom"
-    assert entry.detail == {"from": "Old Name", "to": "New Name"}
+    assert entry.detail == {"old": "Old Name", "new": "New Name"}
     assert "renamed" in (html := _activity_html(teammate_client))
     assert "“Old Name (take A)”</a> to “New Name”" in html
 
@@ -49,9 +49,9 @@ def test_picks_record_which_take_replaced_which(team, owner, owner_client):
     owner_client.post(f"/clips/{b.pk}/pick")  # un-pick
     entries = Activity.objects.order_by("at", "pk")
     assert [(e.verb, e.clip_id, e.detail) for e in entries] == [
-        (Verb.PICKED, a.pk, {"from": None, "to": "A"}),
-        (Verb.PICKED, b.pk, {"from": "A", "to": "B"}),
-        (Verb.UNPICKED, b.pk, {"from": "B", "to": None}),
+        (Verb.PICKED, a.pk, {"old": None, "new": "A"}),
+        (Verb.PICKED, b.pk, {"old": "A", "new": "B"}),
+        (Verb.UNPICKED, b.pk, {"old": "B", "new": None}),
     ]
     assert "(was take A)" in _activity_html(owner_client)
 

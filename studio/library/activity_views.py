@@ -46,11 +46,11 @@ def describe(entry: Activity) -> Entry:
         url += f"#clip-{entry.clip_id}"
     verb, after = entry.get_verb_display(), ""
     if entry.verb == Verb.EDITED:
-        verb = EDIT_VERBS.get(detail.get("operation"), verb)
+        verb = EDIT_VERBS.get(detail.get("operation", ""), verb)
     elif entry.verb == Verb.RENAMED:
-        after = f" to “{detail.get('to') or 'Untitled'}”"
-    elif entry.verb == Verb.PICKED and detail.get("from"):
-        after = f" (was take {detail['from']})"
+        after = f" to “{detail.get('new') or 'Untitled'}”"
+    elif entry.verb == Verb.PICKED and detail.get("old"):
+        after = f" (was take {detail['old']})"
     elif entry.verb == Verb.COMMENTED and isinstance(detail.get("at"), int | float):
         after = f" at {duration_text(detail['at'])}"
     elif entry.verb == Verb.PROJECT_ADDED:

@@ -7,6 +7,7 @@ like, …), after it happened; reading is newest first, a page at a time by (at,
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -29,7 +30,7 @@ def record(
     generation: Generation | None = None,
     clip: Clip | None = None,
     subject: str = "",
-    **detail,
+    **detail: Any,
 ) -> Activity:
     """Write one entry. The team, generation and subject follow from the clip when not given."""
     if clip is not None:

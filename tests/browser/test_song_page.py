@@ -314,7 +314,7 @@ def test_rows_fit_a_screen_and_take_one_tab_stop_each(page: Page, studio, team, 
     page.keyboard.press("Tab")
     expect(rows.nth(2).get_by_role("link", name="Song 9")).to_be_focused()
     # The More menu: its items join the row while it is open.
-    more = rows.nth(2).locator("summary")
+    more = rows.nth(2).locator("details.more > summary")
     more.focus()
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowRight")

@@ -36,7 +36,8 @@ class Activity(models.Model):
         "songs.Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     subject = models.CharField(max_length=300, blank=True)  # "Night Drive (take A)"
-    # Verb-specific facts: {"from": …, "to": …} for a rename, {"project": id, "name": …}, {"at": s}.
+    # Verb-specific facts: {"old": …, "new": …} for a rename or a pick, {"at": seconds} for a
+    # comment, {"project": id, "name": …} for a project.
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     at = models.DateTimeField(default=timezone.now)
 
