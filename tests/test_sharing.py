@@ -29,16 +29,11 @@ from tests.test_library import (  # noqa: F401  (_media: autouse fixture)
     make_song,
     wav_bytes,
 )
+from tests.test_library_downloads import body
 
 pytestmark = pytest.mark.django_db
 
 FILES = ("cover", "A/m4a", "B/m4a", "A/wav", "A/mp3", "A/lrc")
-
-
-def body(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 @pytest.fixture

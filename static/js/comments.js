@@ -23,16 +23,9 @@
   let poller = null;
   let boundAudio = null;
 
-  function studioPlayer() {
-    const player = window.StudioPlayer;
-    return player && typeof player.play === "function" ? player : null;
-  }
-
-  function currentId() {
-    const player = studioPlayer();
-    const track = player && player.current();
-    return track ? String(track.id) : null;
-  }
+  // The player and the take it is on, as takes.js (loaded before this file) sees them.
+  const studioPlayer = () => window.studioTakes.player();
+  const currentId = () => window.studioTakes.currentId();
 
   // Floored, like every time the pages show.
   function clock(seconds) {

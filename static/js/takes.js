@@ -405,7 +405,14 @@
   }
 
   // comments.js: "at 1:12" plays a take from there, as a lyric line does.
-  window.studioTakes = { start: start, surfer: surfer, playAt: playAt };
+  // Also for comments.js: the player (null until it runs) and the id of the take it is on.
+  window.studioTakes = {
+    start: start,
+    surfer: surfer,
+    playAt: playAt,
+    player: studioPlayer,
+    currentId: currentId,
+  };
   document.addEventListener("htmx:load", (event) => start(event.detail.elt));
   if (document.readyState !== "loading") start(document.body);
   else document.addEventListener("DOMContentLoaded", () => start(document.body));

@@ -4,8 +4,9 @@ Requests go through Django's test client in this process: the whole middleware s
 and the templates, without a network in between. Warm-up requests are not counted, so clips'
 players come from the cache as on a running server; the home page is also timed with an empty
 cache before each request. A song page (/songs/<pk>/: one song's takes) is measured for the
-newest song of the seeded user's team. A share of the takes is liked (seed_library --likes): the
-query counts show that likes cost the same queries however many there are.
+newest song of the seeded user's team, with comments, replies and a share link, and a project
+page. A share of the takes is liked (seed_library --likes): the query counts show that likes,
+comments and a project's takes cost the same queries however many there are.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from django.test.utils import CaptureQueriesContext
 from studio.ops.bench.common import figure, percentile
 from studio.ops.bench.pageweight import collect_static
 from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
-from studio.songs.models import Generation
+from studio.songs.models import Clip, Generation
 from studio.teams.models import Membership
-from studio.together.models import Like
+from studio.together.models import Comment, Like, Project, ProjectItem, ShareLink
 
+# Comments on the measured song, and takes in a project, at the small and the large size.
+SMALL_TALK, LARGE_TALK = 2, 60
 PAGES = {
     "home": "/",
     "search": f"/?q={SEARCH_WORD}",
@@ -58,8 +61,36 @@ def teammate_url() -> str:
     return f"/?who={teammate.user_id}"
 
 
-def pages_to_measure() -> dict[str, str]:
-    return {**PAGES, "teammate": teammate_url(), "song": song_url()}
+def pages_to_measure(talk: int) -> dict[str, str]:
+    """The pages, with the song page's song discussed and shared and a project of `talk`
+    takes: at both sizes, so their query counts compare like with like."""
+    song = song_url()
+    return {**PAGES, "teammate": teammate_url(), "song": song, "project": _discuss(song, talk)}
+
+
+def _discuss(song: str, talk: int) -> str:
+    """`talk` comments (every third with a reply) and a share link on the song; a project of
+    the team's `talk` newest takes A. The project page's path."""
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    generation = Generation.objects.get(pk=int(song.strip("/").rsplit("/", 1)[1]))
+    clips = list(generation.clips.order_by("slot"))
+    for n in range(talk):
+        comment = Comment.objects.create(
+            clip=clips[n % len(clips)], author=user, at_seconds=n % 30, text=f"note {n}"
+        )
+        if n % 3 == 0:
+            Comment.objects.create(clip=comment.clip, author=user, parent=comment, text="yes")
+    ShareLink.objects.create(team=generation.team, generation=generation, created_by=user)
+    project = Project.objects.create(team=generation.team, author=user, name=f"Bench {talk}")
+    takes = Clip.objects.filter(
+        generation__team=generation.team,
+        generation__status=Generation.Status.COMPLETED,
+        slot=Clip.Slot.A,
+    ).order_by("-generation__created")[:talk]
+    ProjectItem.objects.bulk_create(
+        ProjectItem(project=project, clip=clip, position=n) for n, clip in enumerate(takes, 1)
+    )
+    return f"/projects/{project.pk}/"
 
 
 def song_url() -> str:
@@ -105,10 +136,10 @@ def server_times(client: Client, url: str, cold: bool = False) -> list[float]:
 def run() -> None:
     collect_static()
     call_command("seed_library", generations=SMALL, reset=True, stdout=io.StringIO())
-    small = query_counts(_client(), pages_to_measure())
+    small = query_counts(_client(), pages_to_measure(SMALL_TALK))
     call_command("seed_library", generations=LARGE - SMALL, seed=2, stdout=io.StringIO())
     client = _client()
-    pages = pages_to_measure()  # the newest song now, likely a new one
+    pages = pages_to_measure(LARGE_TALK)  # the newest song now, likely a new one
     large = query_counts(client, pages)
     for name, url in pages.items():
         times = server_times(client, url)
