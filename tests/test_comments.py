@@ -135,8 +135,21 @@ def test_comments_read_as_a_conversation_on_their_own_song(
     assert "second &lt;b&gt;bold&lt;/b&gt;" in page  # escaped
     # Edit and Delete only on one's own.
     assert page.count(">Edit</summary>") == 1
-    assert f'action="/comments/{second.pk}/edit"' in page
-    assert f'action="/comments/{first.pk}/edit"' not in page
+    assert f'hx-get="/comments/{second.pk}/edit"' in page
+    assert f"/comments/{first.pk}/edit" not in page
+
+
+def test_reply_and_edit_forms_load_when_opened_or_open_on_a_page(client, owner, teammate, take_a):
+    mine = say(owner, take_a, "first take")
+    client.force_login(owner)
+    form = client.get(f"/comments/{mine.pk}/edit", **HTMX).content.decode()
+    assert "<html" not in form and f'action="/comments/{mine.pk}/edit"' in form
+    assert ">first take</textarea>" in form
+    page = client.get(f"/comments/{mine.pk}/reply").content.decode()
+    assert "<h1" in page and f'action="/comments/{mine.pk}/reply"' in page
+    client.force_login(teammate)
+    assert client.get(f"/comments/{mine.pk}/edit", **HTMX).status_code == 403
+    assert client.get(f"/comments/{mine.pk}/reply", **HTMX).status_code == 200
 
 
 # Replies

@@ -115,6 +115,12 @@ def test_like_project_comment_and_share_between_two_teammates_and_a_guest(
     expect(arrived).to_contain_text("Love the ending", timeout=15_000)
     expect(arrived.get_by_role("button", name=re.compile(r"^at 0:\d\d$"))).to_be_visible()
     assert page.evaluate("window.__sameDocument === true")
+    # She answers in its thread (the reply form loads when Reply opens).
+    thread = mine.locator(".comment-thread").first
+    thread.locator("details.comment-reply > summary").click()
+    thread.get_by_label("Reply", exact=True).fill("Agreed, keep it")
+    thread.get_by_role("button", name="Post reply").click()
+    expect(thread.get_by_role("article", name="Comment by olivia")).to_contain_text("Agreed")
 
     # olivia shares the song; a browser with no session opens the link on a phone and plays.
     share = page.locator("#share")

@@ -95,10 +95,15 @@ def _post_comment(request: HtmxHttpRequest, pk: int):
     return render(request, "comments/posted.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_reply(request: HtmxHttpRequest, pk: int):
-    """A reply in the thread of comment `pk` (a reply to a reply joins the same thread)."""
+    """A reply in the thread of comment `pk` (a reply to a reply joins the same thread).
+
+    GET: the form, when its Reply opens (htmx), else on a page of its own.
+    """
     to = comments.comment_for_user(request.user, pk)
+    if request.method == "GET":
+        return _lazy_form(request, to, "comments/reply_form.html", {"reply_form": ReplyForm()})
     form = ReplyForm(request.POST)
     if form.is_valid():
         answer = comments.reply(request.user, to, form.cleaned_data["text"])
@@ -108,10 +113,14 @@ def comment_reply(request: HtmxHttpRequest, pk: int):
     return _invalid(request, to, {"reply_form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_edit(request: HtmxHttpRequest, pk: int):
+    """GET: the form (as comment_reply's); POST: save the new text."""
     comment = comments.comment_for_user(request.user, pk)
     comments.ensure_own(comment, request.user)  # 403 before anything is read
+    if request.method == "GET":
+        form = EditCommentForm()
+        return _lazy_form(request, comment, "comments/edit_form.html", {"edit_form": form})
     form = EditCommentForm(request.POST)
     if form.is_valid():
         comments.edit(comment, request.user, form.cleaned_data["text"])
@@ -130,6 +139,15 @@ def comment_delete(request: HtmxHttpRequest, pk: int):
         return redirect(_song_url(comment.clip))
     clips = list(listed_clips().filter(generation_id=comment.clip.generation_id))
     return render(request, "comments/list.html", _list_context(comment.clip.generation_id, clips))
+
+
+def _lazy_form(request: HtmxHttpRequest, comment: Comment, template: str, extra: dict):
+    """A reply or edit form, loaded when it is first opened: rendering one per comment would
+    be most of a discussed song page's time."""
+    if request.htmx:
+        return render(request, template, {"comment": comment, **extra})
+    context = {"comment": comment, "song_url": _song_url(comment.clip), **extra}
+    return render(request, "comments/comment_page.html", context)
 
 
 def _thread(request: HtmxHttpRequest, comment: Comment, extra: dict | None = None):
