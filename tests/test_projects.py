@@ -77,7 +77,7 @@ def test_new_project_from_the_projects_page(owner_client, owner, team):
     assert entry.subject == "Client brief" and entry.detail == {"project": project.pk}
     page = text(owner_client.get("/projects/"))
     assert "Client brief" in page and f'href="/projects/{project.pk}/"' in page
-    assert "New project" in page
+    assert "New project</button>" in page  # DESIGN §6 names the control
 
 
 def test_a_project_needs_a_name(owner_client):
