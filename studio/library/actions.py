@@ -8,10 +8,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from studio.http import HtmxHttpRequest
+from studio.http import HtmxHttpRequest, next_url
 from studio.library.forms import ClipTitleForm
 from studio.library.queries import clip_for_user
 from studio.songs import activity, search
@@ -21,11 +20,7 @@ from studio.songs.models import Clip
 
 def back_to_clip(request: HtmxHttpRequest, clip: Clip):
     """Where a form post without JavaScript returns to: the page it came from, at the clip."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("library")
+    target = next_url(request) or reverse("library")
     return redirect(f"{target.split('#')[0]}#clip-{clip.pk}")
 
 

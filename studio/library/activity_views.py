@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from studio.http import HtmxHttpRequest
 from studio.library.presenters import duration_text
@@ -55,17 +55,10 @@ def describe(entry: Activity) -> Entry:
         after = f" at {duration_text(detail['at'])}"
     elif entry.verb == Verb.PROJECT_ADDED:
         verb, after = "added", f" to “{detail.get('name', 'a project')}”"
-    if entry.verb in (Verb.PROJECT_CREATED, Verb.PROJECT_ADDED) and detail.get("project"):
-        url = _project_url(detail["project"]) if entry.verb == Verb.PROJECT_CREATED else url
+    elif entry.verb == Verb.PROJECT_CREATED and detail.get("project"):
+        url = reverse("project", args=[detail["project"]])
     actor = entry.actor.get_username() if entry.actor else "Someone"
     return Entry(entry, actor, verb, entry.subject or "Untitled", url, after)
-
-
-def _project_url(pk: int) -> str:
-    try:
-        return reverse("project", args=[pk])
-    except NoReverseMatch:
-        return ""
 
 
 def _cursor(text: str | None) -> tuple[datetime, int] | None:

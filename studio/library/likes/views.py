@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from studio.http import HtmxHttpRequest
+from studio.http import HtmxHttpRequest, next_url
 from studio.library.actions import back_to_clip
 from studio.library.forms import LikeForm
 from studio.library.queries import clip_for_user
@@ -36,9 +35,8 @@ def clip_like(request: HtmxHttpRequest, pk: int):
 
 def _next_url(request: HtmxHttpRequest, clip: Clip) -> str:
     """Where the swapped-in button's form returns to without JavaScript: the page it is on."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return request.htmx.current_url_abs_path or reverse("song", args=[clip.generation_id])
+    return (
+        next_url(request)
+        or request.htmx.current_url_abs_path
+        or reverse("song", args=[clip.generation_id])
+    )

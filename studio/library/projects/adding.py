@@ -10,9 +10,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from studio.http import HtmxHttpRequest
+from studio.http import HtmxHttpRequest, next_url
 from studio.library.projects.forms import AddToProjectForm
 from studio.library.projects.lookups import projects_for_clip
 from studio.library.queries import clip_for_user
@@ -24,15 +23,6 @@ from studio.together.models import Project
 
 # The player bar's menu: its element ids must not clash with the same take's menu in the page.
 PLAYER = "player"
-
-
-def _next_url(request: HtmxHttpRequest) -> str:
-    """Where the page without JavaScript goes back to: a page of this site, else ""."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
 
 
 def _context(request: HtmxHttpRequest, clip: Clip, form: AddToProjectForm, answer: str) -> dict:
@@ -47,7 +37,7 @@ def _context(request: HtmxHttpRequest, clip: Clip, form: AddToProjectForm, answe
         "projects": projects_for_clip(team_for(request.user), clip),
         "form": form,
         "answer": answer,
-        "next_url": _next_url(request),
+        "next_url": next_url(request),
     }
 
 
@@ -84,4 +74,4 @@ def clip_projects(request: HtmxHttpRequest, pk: int):
         context = _context(request, clip, AddToProjectForm(), answer)
         return render(request, "projects/partials/menu_answer.html", context)
     messages.success(request, answer + ".")
-    return redirect(_next_url(request) or reverse("project", args=[project.pk]))
+    return redirect(next_url(request) or reverse("project", args=[project.pk]))
