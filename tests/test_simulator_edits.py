@@ -405,7 +405,8 @@ def test_a_moderated_edit_is_accepted_then_fails(simulator, api):
     assert "clips" not in record and record["operation"] == "extend"
     r = edit(api, clip, "remix", lyrics="[Verse]\nA forbidden word")
     assert r.status_code == 422 and r.json()["status"] == "failed"
-    assert api.get("/accounts/alice@example.com").json()["credits_remaining"] == 970
+    # The song (10), the extend (8) and the remix (10): a failed job keeps its charge.
+    assert api.get("/accounts/alice@example.com").json()["credits_remaining"] == 972
 
 
 def test_webhook_carries_the_edit_and_reply_ref(simulator, api, receiver):

@@ -152,7 +152,12 @@ def test_account_errors_402_and_596(simulator, api):
 def test_credits_go_down_and_accounts_are_listed(simulator, api):
     api.post("/music", json={**SONG, "email": "bob@example.com"})
     bob = api.get("/accounts/bob@example.com").json()
-    assert bob == {"email": "bob@example.com", "maxJobs": 2, "credits_remaining": 990}
+    assert bob == {
+        "email": "bob@example.com",
+        "maxJobs": 2,
+        "credits_remaining": 990,
+        "tokens_remaining": 990 * 12,
+    }
     accounts = api.get("/accounts").json()
     assert accounts["broken@example.com"]["error"] == "refresh token rejected"
     assert "credits_remaining" not in api.get("/accounts/broken@example.com").json()

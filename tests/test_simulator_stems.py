@@ -1,5 +1,5 @@
 """``operation: "stems"`` of the simulator over real HTTP: synchronous, four stems that add up
-to the source, cached per clip (a retry is safe and charged once), account rules, faults."""
+to the source, cached per clip (a retry is safe), free, account rules, faults."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import numpy as np
 import pytest
 
-from studio.simulator.models import BUSY_MESSAGE, NO_CREDITS_MESSAGE
+from studio.simulator.models import BUSY_MESSAGE
 
 # A short sung take (14 s, four timed lines) keeps the renders quick.
 PROMPT = "bright pop 0, 120 bpm, single take"
@@ -85,7 +85,7 @@ def test_stems_answer_at_once_whatever_the_mode(simulator, api):
     assert unsigned(api.get(f"/jobs/{record['jobid']}").json()) == unsigned(record)
     time.sleep(0.3)
     assert state.webhook_log == []  # replyUrl is ignored
-    assert credits(api) == 980
+    assert credits(api) == 990  # the song only: stems are free
 
 
 def test_the_stems_add_up_to_the_source(api):
@@ -107,7 +107,7 @@ def test_the_stems_add_up_to_the_source(api):
     assert not vocals[int((last + 0.25) * 44100) :].any()  # and after the last
 
 
-def test_asking_again_gives_the_same_stems_at_once_charged_once(simulator, api):
+def test_asking_again_gives_the_same_stems_at_once(simulator, api):
     clip = short(api)
     simulator.state.latency = 0.5  # the first answer waits 0.25 s at least
     first = stems(api, clip, title="Mine").json()
@@ -116,7 +116,7 @@ def test_asking_again_gives_the_same_stems_at_once_charged_once(simulator, api):
     assert time.monotonic() - started < 0.2
     assert again.status_code == 200 and unsigned(again.json()) == unsigned(first)
     assert [c["title"] for c in first["clips"]] == [f"Mine - {n}" for n in NAMES]
-    assert credits(api) == 980 and len(accepted_stems(simulator.state)) == 1
+    assert credits(api) == 990 and len(accepted_stems(simulator.state)) == 1
     assert api.get("/jobs").json()["alice@example.com"]["running"] == 0
 
 
@@ -137,7 +137,7 @@ def test_concurrent_requests_share_one_job(simulator, api):
     for thread in threads:
         thread.join()
     assert unsigned(answers[0]) == unsigned(answers[1]) and answers[0]["status"] == "completed"
-    assert credits(api) == 980
+    assert credits(api) == 990
 
 
 def test_stems_of_a_stem(api):
@@ -168,20 +168,21 @@ def test_an_instrumental_has_silent_vocals(api):
 
 def test_stems_run_on_the_clips_account(simulator, api):
     state = simulator.state
-    clip = short(api, "bob@example.com")
-    state.set_account("bob@example.com", credits=5)
-    r = stems(api, clip)
-    assert (r.status_code, r.json()["error"]) == (402, NO_CREDITS_MESSAGE)
+    clip, other = short(api, "bob@example.com"), short(api, "bob@example.com")
     state.set_account("bob@example.com", credits=100, error="refresh token rejected")
     assert stems(api, clip).json()["code"] == 596
-    state.set_account("bob@example.com", error=None)
+    state.set_account("bob@example.com", credits=0, error=None)
+    assert stems(api, clip).status_code == 200  # free: no 402 without credits
+    assert credits(api, "bob@example.com") == 0
+    assert [e["type"] for e in state.usage("bob@example.com")] == ["music", "music"]
+    state.set_account("bob@example.com", credits=100)
     state.latency = 30
     for _ in range(2):  # bob's maxJobs is 2
         r = api.post(
             "/music/edit", json={"operation": "cover", "clip": clip["clip"], "mode": "async"}
         )
         assert r.status_code == 201
-    r = stems(api, clip)
+    r = stems(api, other)
     assert (r.status_code, r.json()["error"]) == (429, BUSY_MESSAGE)
     assert state.accepted_edits()[-1].json["operation"] == "cover"
     r = stems(api, clip, email="bob@example.com")
@@ -202,7 +203,7 @@ def test_a_retry_after_a_drop_gets_the_same_stems(simulator, api):
     assert accepted.status is None
     record = stems(api, clip).json()
     assert record["jobid"] == accepted.jobid and len(record["clips"]) == 4
-    assert credits(api) == 980 and len(accepted_stems(state)) == 1
+    assert credits(api) == 990 and len(accepted_stems(state)) == 1
     state.inject("POST /music/edit", "503")
     assert stems(api, clip).status_code == 503
     assert unsigned(stems(api, clip).json()) == unsigned(record)
@@ -213,7 +214,7 @@ def test_a_deleted_stems_job_is_made_again(simulator, api):
     first = stems(api, clip).json()
     assert api.delete(f"/jobs/{first['jobid']}").status_code == 204
     again = stems(api, clip).json()
-    assert again["jobid"] != first["jobid"] and credits(api) == 970
+    assert again["jobid"] != first["jobid"] and credits(api) == 990
     assert [pcm(c["wav_url"]).sum() for c in again["clips"]] == [
         pcm(c["wav_url"]).sum() for c in first["clips"]
     ]

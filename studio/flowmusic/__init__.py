@@ -40,6 +40,8 @@ from .results import (
     JobError,
     LyricsDraft,
     RunningJob,
+    Usage,
+    UsageEvent,
 )
 
 __all__ = [
@@ -75,5 +77,7 @@ __all__ = [
     "Unauthorized",
     "UpstreamError",
     "UpstreamTimeout",
+    "Usage",
+    "UsageEvent",
     "parse_time",
 ]

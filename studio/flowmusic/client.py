@@ -20,7 +20,7 @@ from studio.upstream.http import BearerClient, RequestBody
 
 from .errors import FLOWMUSIC, IMAGE_DECLINED_MESSAGE, NO_LYRICS_MESSAGE
 from .request import EditRequest, SongRequest
-from .results import Account, AccountJobs, Asset, Job, LyricsDraft
+from .results import Account, AccountJobs, Asset, Job, LyricsDraft, Usage
 
 T = TypeVar("T")
 
@@ -158,3 +158,8 @@ class FlowMusicClient(BearerClient):
         """GET /accounts/{email}: one account with its live credit balance."""
         response = self._request("GET", f"/accounts/{quote(email, safe='')}", idempotent=True)
         return self._parse(response, Account.from_json, idempotent=True)
+
+    def get_usage(self, email: str) -> Usage:
+        """GET /accounts/usage: the upstream's own ledger of one account's charges."""
+        response = self._request("GET", "/accounts/usage", idempotent=True, params={"email": email})
+        return self._parse(response, lambda data: Usage.from_json(data, email), idempotent=True)

@@ -13,7 +13,7 @@ Where it runs
 
 Routes: ``/v1/flowmusic/`` ``POST music``, ``POST music/edit``, ``POST music/lyrics``,
 ``GET music/download``, ``GET jobs``, ``GET|DELETE jobs/{jobid}``, ``POST files/generate``,
-``POST files``, ``GET accounts``, ``GET accounts/{email}``;
+``POST files``, ``GET accounts``, ``GET accounts/usage``, ``GET accounts/{email}``;
 ``POST /api/v1/ai/image-generation`` (rsflowhub); ``GET .../_media/...`` (signed, no token).
 
 How to trigger each behaviour
@@ -26,8 +26,15 @@ How to trigger each behaviour
       ``alice@example.com`` maxJobs 3, ``bob@example.com`` maxJobs 2 (1000 credits each);
       ``carol@example.com`` has 0 credits -> 402; ``broken@example.com`` is in error -> 596.
       ``state.set_account(email, credits=0, error="...", max_jobs=1)`` changes one live.
-    * Credits: each accepted song costs ``state.song_cost`` (10); ``GET /accounts/{email}``
-      shows ``credits_remaining``. Short of credits -> 402 (jobs that later fail still cost).
+    * Credits: charged at acceptance, a song ``state.song_cost`` (10), an edit
+      ``state.edit_costs[operation]`` (extend 8, replace 6, cover 10, remix 10; effect and stems
+      0: free, never 402). Short of credits -> 402; a job canceled or failed later keeps its
+      charge. ``GET /accounts/{email}`` shows ``credits_remaining`` and ``tokens_remaining``
+      (12 tokens a credit). Each charge is a usage event (``id``, ``jobid``, ``type`` "music" or
+      the operation, ``tokens``, ``credits``, ``created_at``): ``GET /accounts/usage?email=``
+      lists them with a ``summary``; ``state.usage(email)`` returns them.
+      ``state.charge_foreign(email, credits)`` spends as another client of that account would
+      (an event whose jobid we never saw).
     * 429: with ``email``, more than maxJobs pending jobs on it -> ``FlowMusic conversation failed
       (429)``; without, every funded healthy account full -> ``All N FlowMusic accounts are at
       their maxJobs concurrency limit``. Neither sends Retry-After (injected 429s do).
@@ -40,8 +47,8 @@ How to trigger each behaviour
     * ``DELETE /jobs/{jobid}`` -> 204; the job is forgotten (404 after, no webhook).
     * ``POST /music/edit`` (``edit_api.py``; audio in ``edits.py``): ``extend``, ``replace``,
       ``cover``, ``remix``, ``effect``, ``stems`` of a clip of a completed song or edit; 400 for
-      ``email`` (the clip's account runs it), an unknown clip and out-of-range fields. Costs
-      ``song_cost`` on the clip's account (402 / 429 / 596 as for songs); a ``forbidden``
+      ``email`` (the clip's account runs it), an unknown clip and out-of-range fields. Charged
+      on the clip's account (402 / 429 / 596 as for songs); a ``forbidden``
       instruction, lyrics or prompt fails with ``moderation_reject``. Extend, replace and
       effects give one clip, cover and remix an A/B pair; the record has ``operation``.
     * ``effect`` (``effect_api.py`` checks, ``effects.py`` DSP): Trim, Fade, Gain, Reverb, Pan

@@ -20,6 +20,11 @@ def healthy_account(accounts: dict[str, SimAccount], email: str) -> SimAccount:
     return acct
 
 
+def can_pay(acct: SimAccount, cost: int) -> bool:
+    """A free call (cost 0) never answers 402, whatever the balance."""
+    return cost <= 0 or acct.credits >= cost
+
+
 def account_for_assets(accounts: dict[str, SimAccount], email: str | None) -> SimAccount:
     """The account for a non-song call (image generation, upload): the given one, else the first
     healthy one."""
@@ -40,7 +45,7 @@ def account_for_song(
     """
     if email:
         acct = healthy_account(accounts, email)
-        if acct.credits < cost:
+        if not can_pay(acct, cost):
             raise ApiError(402, NO_CREDITS_MESSAGE)
         if load(email) >= acct.max_jobs:
             raise ApiError(429, BUSY_MESSAGE)
@@ -51,7 +56,7 @@ def account_for_song(
     if not healthy:
         first = next(iter(accounts.values()))
         raise ApiError(596, f"Account {first.email} in error state: {first.error}")
-    funded = [a for a in healthy if a.credits >= cost]
+    funded = [a for a in healthy if can_pay(a, cost)]
     if not funded:
         raise ApiError(402, NO_CREDITS_MESSAGE)
     pending = {a.email: load(a.email) for a in funded}

@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl
 
-from studio.simulator.models import ApiError, SimJob, iso
+from studio.simulator.models import TOKENS_PER_CREDIT, ApiError, SimAccount, SimJob, credits_of, iso
 from studio.simulator.state import SimulatorState
 from studio.simulator.wsgi import Request, Response, json_response
 
@@ -190,12 +190,13 @@ def list_jobs(state: SimulatorState, req: Request) -> Response:
     return json_response(200, result)
 
 
-def _account_json(acct, *, credits: bool) -> dict[str, Any]:
+def _account_json(acct: SimAccount, *, credits: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"email": acct.email, "maxJobs": acct.max_jobs}
     if acct.error:
         data["error"] = acct.error
     elif credits:
         data["credits_remaining"] = acct.credits
+        data["tokens_remaining"] = acct.credits * TOKENS_PER_CREDIT
     return data
 
 
@@ -208,3 +209,33 @@ def get_account(state: SimulatorState, req: Request, email: str) -> Response:
     if acct is None:
         raise ApiError(404, f"Account {email} not found")
     return json_response(200, _account_json(acct, credits=True))
+
+
+def get_usage(state: SimulatorState, req: Request) -> Response:
+    """``GET /accounts/usage?email=``: the account's ledger, oldest first, and its totals."""
+    email = req.query.get("email", "")
+    if not email.strip():
+        raise ApiError(400, "Parameter email is required")
+    snapshot = state.usage_snapshot(email)
+    if snapshot is None:
+        raise ApiError(404, f"Account {email} not found")
+    acct, events, grant = snapshot
+    return json_response(
+        200, {"email": email, "events": events, "summary": _summary(acct, events, grant)}
+    )
+
+
+def _summary(acct: SimAccount, events: list[dict[str, Any]], grant: int) -> dict[str, Any]:
+    by_type: dict[str, int] = {}
+    for event in events:
+        by_type[event["type"]] = by_type.get(event["type"], 0) + event["tokens"]
+    charged = sum(by_type.values())
+    return {
+        "by_type_tokens": by_type,
+        "by_type_credits": {kind: credits_of(tokens) for kind, tokens in by_type.items()},
+        "total_charged_tokens": charged,
+        "total_charged_credits": credits_of(charged),
+        "total_received_tokens": grant * TOKENS_PER_CREDIT,
+        "tokens_remaining": acct.credits * TOKENS_PER_CREDIT,
+        "credits_remaining": acct.credits,
+    }

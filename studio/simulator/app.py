@@ -82,6 +82,8 @@ route({"DELETE"}, FLOWMUSIC + r"/jobs/(?P<jobid>[^/]+)", "DELETE /jobs/{jobid}",
 route({"POST"}, FLOWMUSIC + r"/files/generate", "POST /files/generate", assets.generate_image)
 route({"POST"}, FLOWMUSIC + r"/files", "POST /files", assets.upload_file)
 route({"GET"}, FLOWMUSIC + r"/accounts", "GET /accounts", api.list_accounts)
+# Before /accounts/{email}, which would otherwise take "usage" for an email.
+route({"GET"}, FLOWMUSIC + r"/accounts/usage", "GET /accounts/usage", api.get_usage)
 route({"GET"}, FLOWMUSIC + r"/accounts/(?P<email>[^/]+)", "GET /accounts/{email}", api.get_account)
 route({"POST"}, RSFLOWHUB + r"/ai/image-generation", "POST /ai/image-generation", assets.rsflowhub)
 route(

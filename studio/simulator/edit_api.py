@@ -6,10 +6,11 @@ completed song or edit), ``title``, ``seed``, ``mode``, ``replyRef`` / ``replyUr
 operation's own fields (an effect's: ``effect_api.py``; stems have none); each operation reads
 only its own and ignores the rest.
 
-Effects run like the other edits (async or sync, webhook) but cost nothing. Stems are always
-synchronous (``mode`` and ``replyUrl`` are ignored): 200 with the completed record once the four
-are rendered (``stems.py``); asking again for the same clip answers with the same job (named by the
-first request's ``title``), at once and free, so a retry after a lost answer is safe.
+Effects run like the other edits (async or sync, webhook); they and stems cost nothing
+(``state.edit_costs``). Stems are always synchronous (``mode`` and ``replyUrl`` are ignored): 200
+with the completed record once the four are rendered (``stems.py``); asking again for the same
+clip answers with the same job (named by the first request's ``title``), at once, so a retry after
+a lost answer is safe.
 """
 
 from __future__ import annotations

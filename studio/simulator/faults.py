@@ -25,6 +25,7 @@ ROUTES = frozenset(
         "POST /files",
         "GET /accounts",
         "GET /accounts/{email}",
+        "GET /accounts/usage",
         "POST /ai/image-generation",
         "GET /media",
     }

@@ -18,11 +18,14 @@ from studio.simulator.accounts import account_for_song
 from studio.simulator.models import (
     FORBIDDEN,
     MODERATION_ERROR,
+    SONG_USAGE,
+    TOKENS_PER_CREDIT,
     ApiError,
     EditSpec,
     LoggedRequest,
     SimAccount,
     SimJob,
+    iso,
 )
 from studio.simulator.seeds import seed_from
 
@@ -39,8 +42,10 @@ class JobBook:
     _requests: list[LoggedRequest]
     _max_running: dict[str, int]
     _stems: dict[str, str]  # source clip id -> the jobid of its stems
+    _usage: dict[str, list[dict[str, Any]]]  # email -> its usage events, oldest first
     latency: float
     song_cost: int
+    edit_costs: dict[str, int]
     wake: threading.Event
     generation: int
 
@@ -66,6 +71,9 @@ class JobBook:
         stem = str(uuid.uuid4())
         return f"user:{self._user_ids[email]}-{email}:{stem}", stem
 
+    def _new_jobid(self, email: str) -> str:
+        return f"job:{uuid.uuid4()}-user:{self._user_ids[email]}-{email}-bot:flowmusic"
+
     # -- accepting jobs --------------------------------------------------------------------
     def submit_song(
         self, request: dict[str, Any], email: str | None, ref_email: str | None, base_url: str
@@ -90,10 +98,10 @@ class JobBook:
 
     def submit_edit(self, request: dict[str, Any], edit: EditSpec, base_url: str) -> SimJob:
         """Accept a validated ``POST /music/edit`` body on the source clip's own account (596,
-        402 and 429 as for songs; effects are free); a moderated text makes a job that ends
-        ``failed``."""
+        402 and 429 as for songs), charged ``edit_costs[operation]``; a moderated text makes a
+        job that ends ``failed``."""
         now = time.time()
-        cost = 0 if edit.operation == "effect" else self.song_cost
+        cost = self.edit_costs[edit.operation]
         with self._lock:
             acct = self._account_for(edit.source.email, now, cost)
             texts = [v for v in edit.params.values() if isinstance(v, str)]
@@ -108,19 +116,21 @@ class JobBook:
         self, request: dict[str, Any], edit: EditSpec, base_url: str
     ) -> tuple[SimJob, bool]:
         """The clip's stems job and whether it is new. A clip's first request makes one (as
-        ``submit_edit``: charged, 596 / 402 / 429), pending until ``finish_stems``; later ones
-        get that job (unless it failed or was deleted), whatever its account's state."""
+        ``submit_edit``: 596 / 429, charged ``edit_costs["stems"]``), pending until
+        ``finish_stems``; later ones get that job (unless it failed or was deleted), whatever
+        its account's state."""
         now = time.time()
         clip = edit.source.clips[edit.slot]
         with self._lock:
             known = self._jobs.get(self._stems.get(clip, ""))
             if known is not None and not known.error:
                 return known, False
-            acct = self._account_for(edit.source.email, now, self.song_cost)
+            cost = self.edit_costs["stems"]
+            acct = self._account_for(edit.source.email, now, cost)
             seed = self._edit_seed(request, edit)
             takes = edits.TAKES["stems"]
             job = self._admit(
-                acct, request, takes, seed, False, base_url, now, edit, delay=math.inf
+                acct, request, takes, seed, False, base_url, now, edit, cost, delay=math.inf
             )
             job.notified = True  # upstream ignores replyUrl here: never a webhook
             self._stems[clip] = job.jobid
@@ -158,11 +168,12 @@ class JobBook:
     ) -> SimJob:  # fmt: skip
         """Charge the account (``cost``, default ``song_cost``) and record a new job on it,
         pending for ``delay`` (default ``latency``) seconds (the caller holds the lock)."""
-        acct.credits -= self.song_cost if cost is None else cost
-        user = self._user_ids[acct.email]
+        jobid = self._new_jobid(acct.email)
+        usage = edit.operation if edit else SONG_USAGE
+        self._charge(acct, self.song_cost if cost is None else cost, usage, jobid, now)
         delay = max(0.0, float(self.latency)) if delay is None else delay
         job = SimJob(
-            jobid=f"job:{uuid.uuid4()}-user:{user}-{acct.email}-bot:flowmusic",
+            jobid=jobid,
             email=acct.email,
             created=now,
             ready_at=now + delay,
@@ -177,6 +188,25 @@ class JobBook:
         running = len(self.running(acct.email, now))
         self._max_running[acct.email] = max(self._max_running.get(acct.email, 0), running)
         return job
+
+    def _charge(
+        self, acct: SimAccount, cost: int, usage: str, jobid: str, now: float
+    ) -> dict[str, Any] | None:
+        """Debit the account and write the usage event (none for a free call). The charge is
+        final: a job canceled or failed later keeps it, as upstream's does."""
+        if cost <= 0:
+            return None
+        acct.credits -= cost
+        event = {
+            "id": f"usage:{uuid.uuid4()}",
+            "jobid": jobid,
+            "type": usage,
+            "tokens": cost * TOKENS_PER_CREDIT,
+            "credits": cost,
+            "created_at": iso(now),
+        }
+        self._usage.setdefault(acct.email, []).append(event)
+        return event
 
     # -- finding jobs and clips ------------------------------------------------------------
     def job(self, jobid: str) -> SimJob | None:

@@ -18,6 +18,11 @@ NO_CREDITS_MESSAGE = (
     'FlowMusic conversation failed (402): {"detail":"User has insufficient credits"}'
 )
 FORBIDDEN = re.compile(r"\bforbidden\b", re.IGNORECASE)
+#: Credits per accepted edit (``SimulatorState.edit_costs``); a song costs ``song_cost``.
+EDIT_COSTS = {"extend": 8, "replace": 6, "cover": 10, "remix": 10, "effect": 0, "stems": 0}
+#: The usage ledger counts tokens; a credit is 12 of them.
+TOKENS_PER_CREDIT = 12
+SONG_USAGE = "music"  # the usage type of a song; an edit's is its operation
 
 
 @dataclass
@@ -117,6 +122,12 @@ class WebhookAttempt:
     error: str | None
     payload: dict[str, Any]
     at: float
+
+
+def credits_of(tokens: int) -> int | float:
+    """Tokens as credits: a whole number when they divide evenly (they do for our costs)."""
+    whole, rest = divmod(tokens, TOKENS_PER_CREDIT)
+    return whole if rest == 0 else round(tokens / TOKENS_PER_CREDIT, 2)
 
 
 def iso(ts: float) -> str:

@@ -23,6 +23,8 @@ from studio.simulator.faults import Fault, FaultQueue
 from studio.simulator.jobs import JobBook
 from studio.simulator.models import (
     DEFAULT_TOKEN,
+    EDIT_COSTS,
+    NO_CREDITS_MESSAGE,
     ApiError,
     LoggedRequest,
     SimAccount,
@@ -53,6 +55,7 @@ class SimulatorState(JobBook):
     latency: float  # seconds from acceptance to completion
     media_ttl: float  # lifetime of signed media URLs, seconds
     song_cost: int  # credits per accepted song
+    edit_costs: dict[str, int]  # credits per accepted edit, by operation (0: free)
     rsflowhub_credits: int
     webhook_backoff: tuple[float, ...]  # pause before each retry; its length = retries
     webhooks_enabled: bool
@@ -68,6 +71,7 @@ class SimulatorState(JobBook):
         latency: float = 4.0,
         media_ttl: float = 3600,
         song_cost: int = 10,
+        edit_costs: dict[str, int] | None = None,
         rsflowhub_credits: int = 1000,
         webhook_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
         media_dir: Path | None = None,
@@ -83,6 +87,7 @@ class SimulatorState(JobBook):
             latency=latency,
             media_ttl=media_ttl,
             song_cost=song_cost,
+            edit_costs=dict(EDIT_COSTS if edit_costs is None else edit_costs),
             rsflowhub_credits=rsflowhub_credits,
             webhook_backoff=tuple(webhook_backoff),
             webhooks_enabled=True,
@@ -105,8 +110,10 @@ class SimulatorState(JobBook):
         with self._lock:
             self.generation += 1
             for key, value in self._defaults.items():
-                setattr(self, key, value)
+                setattr(self, key, copy.copy(value))  # a test's edit_costs change stays its own
             self._accounts = {a.email: replace(a) for a in self._initial_accounts}
+            self._grants = {a.email: a.credits for a in self._initial_accounts}
+            self._usage: dict[str, list[dict[str, Any]]] = {}
             self._user_ids = {email: 1001 + i for i, email in enumerate(self._accounts)}
             self._jobs: dict[str, SimJob] = {}
             self._assets: dict[str, SimAsset] = {}
@@ -170,6 +177,34 @@ class SimulatorState(JobBook):
             acct = self._accounts[email]
             for key, value in changes.items():
                 setattr(acct, key, value)
+
+    # -- usage ledger (charges: jobs.py) ---------------------------------------------------
+    def usage(self, email: str) -> list[dict[str, Any]]:
+        """Copies of the account's usage events, oldest first."""
+        with self._lock:
+            return [dict(event) for event in self._usage.get(email, ())]
+
+    def usage_snapshot(self, email: str) -> tuple[SimAccount, list[dict[str, Any]], int] | None:
+        """The account, its events and its initial grant (credits), read together; None when
+        the account is unknown."""
+        with self._lock:
+            acct = self._accounts.get(email)
+            if acct is None:
+                return None
+            return replace(acct), self.usage(email), self._grants.get(email, 0)
+
+    def charge_foreign(self, email: str, credits: int, type: str = "music") -> dict[str, Any]:
+        """Test hook: another client of the same upstream account spent ``credits`` on a job our
+        app never saw (its jobid is in the usual format but unknown here). Returns the event."""
+        if credits <= 0:
+            raise ValueError("credits must be positive")
+        with self._lock:
+            acct = self._accounts[email]
+            if acct.credits < credits:
+                raise ApiError(402, NO_CREDITS_MESSAGE)
+            event = self._charge(acct, credits, type, self._new_jobid(email), time.time())
+            assert event is not None
+            return dict(event)
 
     def usable_account(self, email: str | None) -> SimAccount:
         """The account for a non-song call (image generation, upload): 400 / 596 as documented."""
