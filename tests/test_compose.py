@@ -45,7 +45,7 @@ def test_compose_shows_every_control_with_its_visible_label(owner_client, simula
         "Cover art prompt",
     ):
         assert re.search(rf"<label for=\"[^\"]+\">{label}</label>", page), label
-    for button in ("Generate cover art", "Upload image", "Create song"):
+    for button in ("Generate cover art", "Upload image", "Create song · ~10 credits"):
         assert f">{button}</button>" in page
     assert "Reference audio" in page
     assert "experimental — Flow Music says it may not influence the result" in page

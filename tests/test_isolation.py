@@ -46,6 +46,7 @@ RULES = {
     "song_comments": "generation", "comment_reply": "comment", "comment_edit": "comment",
     "comment_delete": "comment",
     "song_share": "generation", "share_revoke": "share_link",
+    "credits_budget": "user", "credits_retry": "user",
 }  # fmt: skip
 
 
@@ -77,7 +78,7 @@ def theirs(outsider, other_team, settings, tmp_path):
     project = Project.objects.create(team=other_team, author=outsider, name="Theirs")
     return {
         "cover": cover, "generation": generation, "clip": clip, "job": job,
-        "invitation": invitation, "membership": outsider.membership,
+        "invitation": invitation, "membership": outsider.membership, "user": outsider,
         "lyrics_draft": lyrics_draft, "project": project,
         "project_item": ProjectItem.objects.create(project=project, clip=clip, position=1),
         "comment": Comment.objects.create(clip=clip, author=outsider, text="theirs"),

@@ -130,9 +130,9 @@ def test_a_stems_call_cut_short_by_a_dead_worker_is_asked_again(team, owner, sim
     assert job.status == Status.COMPLETED and job.clips.count() == 4
 
 
-def test_stems_on_an_account_without_credits_fail_and_say_so(owner_client, team, owner, simulator):
+def test_stems_on_an_account_in_error_fail_and_say_so(owner_client, team, owner, simulator):
     source = finished(team, owner, account_choice="bob@example.com")
-    simulator.state.set_account("bob@example.com", credits=0)
+    simulator.state.set_account("bob@example.com", error="refresh token rejected")
     take = source.clips.get(slot="A")
     owner_client.post(reverse("take_stems", args=[take.pk]))
     drive(settled)

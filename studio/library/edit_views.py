@@ -15,6 +15,7 @@ from studio.library.queries import clip_for_user, song_for_user
 from studio.library.sharing.views import song_context as sharing_context
 from studio.library.stems import stems_of
 from studio.library.versions import versions_of
+from studio.songs.credits import budgets
 from studio.songs.edits.forms import EditForm
 from studio.songs.edits.registry import FORMS
 from studio.songs.edits.services import create_edit, create_stems
@@ -45,6 +46,11 @@ def take_edit(request: HtmxHttpRequest, pk: int, operation: str):
     if request.method == "GET":
         return _edit_form(request, clip, form_class(clip=clip))
     form = form_class(request.POST, clip=clip)
+    if form.is_valid():
+        team_id = clip.generation.team_id
+        refused = budgets.precheck(team_id, request.user.pk, form.operation, form.cost)
+        if refused:
+            form.add_error(None, refused)
     if not form.is_valid():
         return _edit_form(request, clip, form, status=200 if request.htmx else 400)
     create_edit(form, request.user)

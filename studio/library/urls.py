@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("studio.library.projects.urls")),
     path("", include("studio.library.comments.urls")),
     path("", include("studio.library.sharing.urls")),
+    path("", include("studio.library.credits.urls")),
     # Last: its <kind> would swallow the paths above.
     path("clips/<int:pk>/<str:kind>", views.clip_file, name="clip_file"),
 ]

@@ -9,6 +9,7 @@ my song" always has an answer. Callers decide and do the I/O; they never write `
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
@@ -50,6 +51,7 @@ class ErrorCode(models.TextChoices):
     MALFORMED = "malformed", "Unreadable job record"
     EMPTY = "empty", "Nothing came back"
     STALLED = "stalled", "Took too long"
+    OVER_BUDGET = "over_budget", "Over the monthly budget"
 
     @classmethod
     def of(cls, exc: errors.UpstreamError) -> ErrorCode:
@@ -138,13 +140,15 @@ def seeded_completed(**fields: Any) -> Generation:
     return Generation(status=Status.COMPLETED, **fields)
 
 
-def claim(pk: int, email: str) -> bool:
-    """queued → submitting on `email`: written before the upstream call is made."""
+def claim(pk: int, email: str, credits: Decimal | None = None) -> bool:
+    """queued → submitting on `email`: written before the upstream call is made; `credits`
+    (the expected cost) counts against the author's budget from now on."""
     return _move(
         "claim",
         pk,
         detail=f"sent to {email}",
         account_email=email,
+        credits=credits or None,
         submit_started=timezone.now(),
         error_code="",
         error_message="",
@@ -164,6 +168,7 @@ def requeue(
         if seconds
         else f"{reason}, trying another account",
         account_email="",
+        credits=None,  # not accepted: nothing spent
         not_before=timezone.now() + delay,
         error_code=code,
         error_message=message,

@@ -78,16 +78,23 @@ class TextField(forms.CharField):
 
 
 class AccountSelect(forms.Select):
-    """Options carry their account's error, so the page can warn when one in error is picked."""
+    """Options carry their account's error, so the page can warn when one in error is picked;
+    an account in error or without credits cannot be picked (it would only fail)."""
 
-    def __init__(self, *args: Any, errors: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, errors: dict[str, str] | None = None, empty: frozenset = frozenset(),
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
         self.errors = errors or {}
+        self.empty = empty
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if str(value) in self.errors:
             option["attrs"]["data-error"] = self.errors[str(value)]
+        if str(value) in self.errors or str(value) in self.empty:
+            option["attrs"]["disabled"] = True
         return option
 
 
@@ -97,7 +104,10 @@ def account_field(accounts: Sequence[UpstreamAccount]) -> forms.ChoiceField:
         label="Account",
         required=False,
         choices=[("", "Auto")] + [(a.email, account_label(a)) for a in accounts],
-        widget=AccountSelect(errors={a.email: a.error for a in accounts if a.error}),
+        widget=AccountSelect(
+            errors={a.email: a.error for a in accounts if a.error},
+            empty=frozenset(a.email for a in accounts if a.credits_remaining == 0),
+        ),
         error_messages={"invalid_choice": "Choose Auto or one of the listed accounts."},
     )
 

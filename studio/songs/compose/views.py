@@ -21,6 +21,7 @@ from studio.http import HtmxHttpRequest
 from studio.songs import services
 from studio.songs.compose import cover_forms, covers, forms
 from studio.songs.compose.fields import parse_id, utf16_length
+from studio.songs.credits import budgets, costs
 from studio.songs.models import CoverArt, CoverArtJob, Generation, ReferenceAudio
 from studio.songs.pipeline.accounts import for_page as upstream_accounts
 from studio.teams.access import team_for
@@ -90,6 +91,10 @@ def render_compose(
         "count_text": {name: f"{count:,}" for name, count in counts.items()},
         "restore_draft": not form.is_bound and not form.initial,
         "notes": {"instrumental": forms.INSTRUMENTAL_NOTE, "required": forms.PROMPT_REQUIRED},
+        "song_cost": costs.expected(Generation.Operation.SONG),
+        "budget": budgets.state(team.pk, request.user.pk),
+        "credits_left": costs.credits_left(known),
+        "low_credits": costs.LOW_CREDITS,
     }
     return render(request, "songs/compose.html", context, status=parts.get("status", 200))
 
@@ -184,12 +189,21 @@ def _team_ids(model, team, values: list[str]) -> list[int]:
     return ids
 
 
+def _over_budget(form: forms.SongForm, team, user) -> bool:
+    """A song the member's budget cannot cover is refused here, with the numbers."""
+    cost = costs.expected(Generation.Operation.SONG)
+    refused = budgets.precheck(team.pk, user.pk, Generation.Operation.SONG, cost)
+    if refused:
+        form.add_error(None, refused)
+    return bool(refused)
+
+
 def compose(request: HtmxHttpRequest):
     team = team_for(request.user)
     if request.method == "POST":
         known, problem = upstream_accounts()
         form = forms.SongForm(request.POST, team=team, accounts=known)
-        if form.is_valid():
+        if form.is_valid() and not _over_budget(form, team, request.user):
             fields = form.generation_fields()
             services.create_generation(team=team, author=request.user, **fields)
             excerpt = Truncator(fields["prompt"]).chars(80)

@@ -9,6 +9,7 @@ from django import forms
 
 from studio.songs.compose.fields import TextField
 from studio.songs.compose.forms import SECTION_TAGS
+from studio.songs.credits import costs
 from studio.songs.models import Clip, Generation
 
 Operation = Generation.Operation
@@ -73,6 +74,11 @@ class EditForm(forms.Form):
     def free(self) -> bool:
         """Reported free upstream (effects): the button says so."""
         return False
+
+    @property
+    def cost(self) -> costs.Cost:
+        """What this edit is expected to cost (shown on its button, checked against budgets)."""
+        return costs.expected(self.operation)
 
     @property
     def tags(self) -> tuple[str, ...]:

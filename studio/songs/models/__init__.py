@@ -2,6 +2,7 @@
 
 from studio.songs.models.activity import Activity
 from studio.songs.models.assets import AccountAsset, CoverArt, CoverArtJob, ReferenceAudio
+from studio.songs.models.credits import Budget, CreditEvent
 from studio.songs.models.generation import Clip, Generation, GenerationEvent
 from studio.songs.models.lyrics import LyricsDraft
 from studio.songs.models.upstream import Lease, UpstreamAccount
@@ -9,9 +10,11 @@ from studio.songs.models.upstream import Lease, UpstreamAccount
 __all__ = [
     "Activity",
     "AccountAsset",
+    "Budget",
     "Clip",
     "CoverArt",
     "CoverArtJob",
+    "CreditEvent",
     "Generation",
     "GenerationEvent",
     "Lease",

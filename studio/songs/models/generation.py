@@ -104,6 +104,9 @@ class Generation(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     rate_limited = models.PositiveIntegerField(default=0)
     submit_started = models.DateTimeField(null=True, blank=True)  # written before POST /music
+    # What this job costs its author's budget: the expected cost from the claim, the upstream's
+    # charge once its ledger shows it; None when nothing was (or will be) spent.
+    credits = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     accepted = models.DateTimeField(null=True, blank=True)
     next_poll = models.DateTimeField(null=True, blank=True)
     poll_interval = models.FloatField(default=5.0)

@@ -12,6 +12,7 @@ class UpstreamAccount(models.Model):
     max_jobs = models.PositiveIntegerField(default=1)
     error = models.TextField(blank=True)
     credits_remaining = models.IntegerField(null=True, blank=True)
+    credits_read = models.DateTimeField(null=True, blank=True)  # when that balance was read
     present = models.BooleanField(default=True)
     refreshed = models.DateTimeField()
 
@@ -24,6 +25,10 @@ class UpstreamAccount(models.Model):
     @property
     def can_take_songs(self) -> bool:
         return not self.error and self.credits_remaining != 0
+
+    def can_afford(self, credits) -> bool:
+        """The last known balance covers `credits` (an unknown balance: the upstream decides)."""
+        return self.credits_remaining is None or self.credits_remaining >= credits
 
 
 class Lease(models.Model):

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from studio.flowmusic import Job
 from studio.songs import lifecycle
+from studio.songs.credits import ledger
 
 FIRST_POLL = 5.0
 UNKNOWN_MESSAGE = (
@@ -20,7 +21,11 @@ def job_record(job: Job) -> dict:
 
 
 def record_accepted(pk: int, job: Job, email: str) -> bool:
-    """Store the jobid (→ running); False if another path already did."""
-    return lifecycle.accept(
+    """Store the jobid (→ running) and its expected cost in the ledger; False if another path
+    already did."""
+    won = lifecycle.accept(
         pk, jobid=job.jobid, email=job.email or email, result=job_record(job), first_poll=FIRST_POLL
     )
+    if won:
+        ledger.record_expected(pk)
+    return won

@@ -30,6 +30,7 @@ from studio.flowmusic import (
     UpstreamError,
 )
 from studio.songs import lifecycle
+from studio.songs.credits import budgets, costs
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation, UpstreamAccount
 from studio.songs.pipeline import accounts, recovery, references
@@ -71,26 +72,35 @@ def _eligible_queue():
 
 
 def _candidates(
-    generation: Generation, usable: list[UpstreamAccount], free: dict[str, int]
+    generation: Generation, usable: list[UpstreamAccount], free: dict[str, int], cost: costs.Cost
 ) -> list[UpstreamAccount]:
-    """Accounts this generation may go to, best first (Auto: the cover's home, then idlest)."""
+    """Accounts this generation may go to, best first (Auto: the cover's home, then idlest;
+    never one whose last known balance is below the job's cost)."""
     if generation.account_choice:
         chosen = [a for a in usable if a.email == generation.account_choice]
         # An account we do not know (yet) gets one slot; the upstream has the final word.
         return chosen or [UpstreamAccount(email=generation.account_choice, max_jobs=1)]
     home = references.home_account(generation)
-    healthy = [a for a in usable if a.can_take_songs]
+    healthy = [a for a in usable if a.can_take_songs and a.can_afford(cost.credits)]
     return sorted(healthy, key=lambda a: (a.email != home, -free.get(a.email, 0)))
 
 
+FULL, REFUSED, CLAIMED = "full", "refused", "claimed"
+
+
 @transaction.atomic
-def _claim(generation: Generation, account: UpstreamAccount) -> bool:
-    """Claim `generation` for `account` if the account still has a free slot once locked."""
+def _claim(generation: Generation, account: UpstreamAccount, cost: costs.Cost) -> str:
+    """Claim `generation` for `account` if the account still has a free slot once locked and
+    its author's budget allows it; a job over budget fails here, before anything is sent."""
     # Serialise claims per account across workers (PostgreSQL row lock; SQLite write lock).
     list(UpstreamAccount.objects.select_for_update().filter(email=account.email))
     if accounts.running_on(account.email) >= account.max_jobs:
-        return False
-    return lifecycle.claim(generation.pk, account.email)
+        return FULL
+    refused = budgets.refusal(generation, cost)  # locks the member's budget in this transaction
+    if refused:
+        lifecycle.fail(generation.pk, ErrorCode.OVER_BUDGET, refused, only_from=Status.QUEUED)
+        return REFUSED
+    return CLAIMED if lifecycle.claim(generation.pk, account.email, cost.credits) else FULL
 
 
 def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
@@ -113,15 +123,17 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
         if not generation.account_choice and not any(a.can_take_songs for a in usable):
             lifecycle.fail(generation.pk, ErrorCode.NO_ACCOUNT, NO_ACCOUNT, only_from=Status.QUEUED)
             continue
-        for account in _candidates(generation, usable, free):
+        cost = costs.expected(generation.operation)
+        for account in _candidates(generation, usable, free, cost):
             if free.get(account.email, account.max_jobs) <= 0:
                 continue
-            if _claim(generation, account):
+            outcome = _claim(generation, account, cost)
+            if outcome == CLAIMED:
                 free[account.email] = free.get(account.email, account.max_jobs) - 1
                 with own_job(generation.pk):
                     _send(client, generation.pk, account.email)
                 sent += 1
-            else:
+            elif outcome == FULL:
                 free[account.email] = 0  # another worker took the last slot
             break
         if free and all(slots <= 0 for slots in free.values()):
@@ -179,7 +191,9 @@ def _send(client: FlowMusicClient, pk: int, email: str) -> None:
             delay = backoff(generation.rate_limited + 1, exc.retry_after)
             lifecycle.requeue(pk, delay, ErrorCode.of(exc), exc.message)
         else:
-            lifecycle.fail(pk, ErrorCode.of(exc), exc.message, only_from=Status.SUBMITTING)
+            lifecycle.fail(
+                pk, ErrorCode.of(exc), exc.message, only_from=Status.SUBMITTING, credits=None
+            )
         return
     request = _song_request(generation, email, images, audios)
     # The attempt is on record before the request leaves (claim time + body).
@@ -225,4 +239,5 @@ def _refused(
         if not recovery.look_for(client, generation, email):
             lifecycle.mark_unknown(pk, ErrorCode.NO_ANSWER, UNKNOWN_MESSAGE)
     else:
-        lifecycle.fail(pk, code, exc.message, only_from=Status.SUBMITTING)
+        # Not accepted: nothing was spent, so nothing counts against the budget.
+        lifecycle.fail(pk, code, exc.message, only_from=Status.SUBMITTING, credits=None)

@@ -18,7 +18,7 @@ from studio import stopping
 from studio.enqueue import enqueue
 from studio.flowmusic import FlowMusicClient
 from studio.songs.models import Generation
-from studio.songs.pipeline import dispatch, leases, recovery, tracking
+from studio.songs.pipeline import credit_sync, dispatch, leases, recovery, tracking
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
@@ -38,6 +38,8 @@ def reconcile_once(client: FlowMusicClient) -> None:
         enqueue("ingest", pk)
     _restart_stalled_downloads()
     dispatch.dispatch(client)
+    credit_sync.refresh_stale_balances(client)
+    credit_sync.sync_if_due(client)
 
 
 def _restart_stalled_downloads() -> None:

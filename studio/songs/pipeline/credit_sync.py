@@ -1,0 +1,61 @@
+"""Keeping our picture of credits current: balances after each job and on a schedule, and the
+ledger reconciled with the upstream's usage (driven by the reconciler loop)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.utils import timezone
+
+from studio.flowmusic import FlowMusicClient, UpstreamError
+from studio.songs.credits import ledger
+from studio.songs.models import UpstreamAccount
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY = 60.0  # seconds between full reads of balances and usage
+_last_sync = 0.0
+
+
+def _healthy():
+    return UpstreamAccount.objects.filter(present=True, error="")
+
+
+def refresh_stale_balances(client: FlowMusicClient) -> None:
+    """Read again the balance of each account a job was accepted on since it was last read."""
+    for account in _healthy().filter(credits_read__isnull=True):
+        _read_balance(client, account)
+
+
+def _read_balance(client: FlowMusicClient, account: UpstreamAccount) -> None:
+    try:
+        balance = client.get_account(account.email).credits_remaining
+    except UpstreamError as exc:
+        log.info("credits: cannot read %s: %s", account.email, exc.message)
+        return
+    UpstreamAccount.objects.filter(email=account.email).update(
+        credits_remaining=balance, credits_read=timezone.now()
+    )
+
+
+def sync(client: FlowMusicClient) -> int:
+    """Every healthy account's balance and new usage events; returns the new ledger lines."""
+    added = 0
+    for account in _healthy():
+        _read_balance(client, account)
+        try:
+            usage = client.get_usage(account.email)
+        except UpstreamError as exc:
+            log.info("credits: no usage for %s: %s", account.email, exc.message)
+            continue
+        added += ledger.reconcile(account.email, usage)
+    return added
+
+
+def sync_if_due(client: FlowMusicClient) -> None:
+    global _last_sync
+    if time.monotonic() - _last_sync < SYNC_EVERY:
+        return
+    _last_sync = time.monotonic()
+    sync(client)
