@@ -40,9 +40,8 @@ from .results import (
     JobError,
     LyricsDraft,
     RunningJob,
-    Usage,
-    UsageEvent,
 )
+from .usage import Usage, UsageEvent
 
 __all__ = [
     "AMBIGUOUS",

@@ -20,7 +20,8 @@ from studio.upstream.http import BearerClient, RequestBody
 
 from .errors import FLOWMUSIC, IMAGE_DECLINED_MESSAGE, NO_LYRICS_MESSAGE
 from .request import EditRequest, SongRequest
-from .results import Account, AccountJobs, Asset, Job, LyricsDraft, Usage
+from .results import Account, AccountJobs, Asset, Job, LyricsDraft
+from .usage import Usage
 
 T = TypeVar("T")
 
