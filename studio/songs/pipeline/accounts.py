@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db.models import Count, Max, Q
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, InsufficientCredits, UpstreamError
 from studio.songs.models import Generation, UpstreamAccount
+
+log = logging.getLogger(__name__)
 
 # Pages wait this long for Flow Music before showing what they last knew.
 PAGE_TIMEOUT = 3.0
@@ -55,9 +58,11 @@ def refresh_credits(client: FlowMusicClient, accounts: list[UpstreamAccount]) ->
             continue
         try:
             account.credits_remaining = client.get_account(account.email).credits_remaining
-        except UpstreamError:
+        except UpstreamError as exc:
+            log.info("credits: cannot read %s: %s", account.email, exc.message)
             continue
-        account.save(update_fields=["credits_remaining"])
+        account.credits_read = timezone.now()
+        account.save(update_fields=["credits_remaining", "credits_read"])
 
 
 def busy_filter() -> Q:

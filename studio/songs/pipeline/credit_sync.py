@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 import time
 
-from django.utils import timezone
-
 from studio.flowmusic import FlowMusicClient, UpstreamError
 from studio.songs.credits import ledger
 from studio.songs.models import UpstreamAccount
+from studio.songs.pipeline import accounts
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +23,15 @@ def _healthy():
 
 def refresh_stale_balances(client: FlowMusicClient) -> None:
     """Read again the balance of each account a job was accepted on since it was last read."""
-    for account in _healthy().filter(credits_read__isnull=True):
-        _read_balance(client, account)
-
-
-def _read_balance(client: FlowMusicClient, account: UpstreamAccount) -> None:
-    try:
-        balance = client.get_account(account.email).credits_remaining
-    except UpstreamError as exc:
-        log.info("credits: cannot read %s: %s", account.email, exc.message)
-        return
-    UpstreamAccount.objects.filter(email=account.email).update(
-        credits_remaining=balance, credits_read=timezone.now()
-    )
+    accounts.refresh_credits(client, list(_healthy().filter(credits_read__isnull=True)))
 
 
 def sync(client: FlowMusicClient) -> int:
     """Every healthy account's balance and new usage events; returns the new ledger lines."""
     added = 0
-    for account in _healthy():
-        _read_balance(client, account)
+    healthy = list(_healthy())
+    accounts.refresh_credits(client, healthy)
+    for account in healthy:
         try:
             usage = client.get_usage(account.email)
         except UpstreamError as exc:
