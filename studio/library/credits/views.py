@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -54,12 +55,12 @@ def credits_page(request):
     for member in _members(team, membership):
         uid = member.user_id
         spent = this_spend.get(uid, {})
-        total = sum(spent.values(), budgets.Decimal(0))
+        total = sum(spent.values(), Decimal(0))
         rows.append(
             {
                 "user": member.user,
                 "this_month": total,
-                "last_month": sum(last_spend.get(uid, {}).values(), budgets.Decimal(0)),
+                "last_month": sum(last_spend.get(uid, {}).values(), Decimal(0)),
                 "by_operation": [(op.label, spent[op]) for op in OPERATIONS if op in spent],
                 "budget": limits.get(uid),
                 "left": max(limits[uid] - total, 0) if uid in limits else None,

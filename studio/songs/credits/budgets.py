@@ -42,12 +42,16 @@ def spent_this_month(team_id: int, user_id: int, *, excluding: int | None = None
     return jobs.aggregate(total=Sum("credits"))["total"] or Decimal(0)
 
 
-def state(team_id: int, user_id: int, *, lock: bool = False) -> BudgetState | None:
-    """The member's budget this month, or None when they have none."""
+def _monthly(team_id: int, user_id: int, *, lock: bool = False) -> int | None:
     budgets = Budget.objects.filter(team_id=team_id, user_id=user_id)
     if lock:
         budgets = budgets.select_for_update()
-    monthly = budgets.values_list("monthly_credits", flat=True).first()
+    return budgets.values_list("monthly_credits", flat=True).first()
+
+
+def state(team_id: int, user_id: int) -> BudgetState | None:
+    """The member's budget this month, or None when they have none."""
+    monthly = _monthly(team_id, user_id)
     if monthly is None:
         return None
     return BudgetState(monthly, spent_this_month(team_id, user_id))
@@ -57,16 +61,13 @@ def refusal(generation: Generation, cost: Cost) -> str:
     """Why this job may not be sent ("" when it may). Call inside the claim's transaction."""
     if not cost.credits or generation.author_id is None:
         return ""  # free work is never refused
-    budget = state(generation.team_id, generation.author_id, lock=True)
-    if budget is None:
+    monthly = _monthly(generation.team_id, generation.author_id, lock=True)
+    if monthly is None:
         return ""
-    budget = BudgetState(
-        budget.monthly,
-        spent_this_month(generation.team_id, generation.author_id, excluding=generation.pk),
-    )
-    if budget.spent + cost.credits <= budget.monthly:
+    spent = spent_this_month(generation.team_id, generation.author_id, excluding=generation.pk)
+    if spent + cost.credits <= monthly:
         return ""
-    return message(generation.is_edit, cost, budget)
+    return message(generation.is_edit, cost, BudgetState(monthly, spent))
 
 
 def message(is_edit: bool, cost: Cost, budget: BudgetState) -> str:
@@ -88,7 +89,8 @@ def precheck(team_id: int, user_id: int, operation: str, cost: Cost) -> str:
     queued = Generation.objects.filter(
         team_id=team_id, author_id=user_id, status=Generation.Status.QUEUED
     ).values_list("operation", flat=True)
-    waiting = sum((costs.expected(op).credits for op in queued), Decimal(0))
+    prices = {op: costs.expected(op).credits for op in set(queued)}
+    waiting = sum((prices[op] for op in queued), Decimal(0))
     if budget.spent + waiting + cost.credits <= budget.monthly:
         return ""
     shown = BudgetState(budget.monthly, budget.spent + waiting)

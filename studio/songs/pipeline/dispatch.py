@@ -118,12 +118,15 @@ def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
         return 0
     # Free slots per account, counted once; each claim re-checks its account under a lock.
     free = accounts.free_slots(usable)
+    prices: dict[str, costs.Cost] = {}  # per operation, read once per pass
     sent = 0
     for generation in queue:
         if not generation.account_choice and not any(a.can_take_songs for a in usable):
             lifecycle.fail(generation.pk, ErrorCode.NO_ACCOUNT, NO_ACCOUNT, only_from=Status.QUEUED)
             continue
-        cost = costs.expected(generation.operation)
+        if generation.operation not in prices:
+            prices[generation.operation] = costs.expected(generation.operation)
+        cost = prices[generation.operation]
         for account in _candidates(generation, usable, free, cost):
             if free.get(account.email, account.max_jobs) <= 0:
                 continue
