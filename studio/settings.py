@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studio.teams.context_processors.team",
+                "studio.library.credits.context.credits",
             ],
         },
     },

@@ -12,7 +12,7 @@ from django.urls import reverse
 from studio.flowmusic import FlowMusicClient
 from studio.songs import services
 from studio.songs.credits import report
-from studio.songs.models import CreditEvent, Generation, UpstreamAccount
+from studio.songs.models import BalanceReading, CreditEvent, Generation, UpstreamAccount
 from studio.songs.pipeline import credit_sync
 from tests.pipeline import drive, settled, song
 
@@ -98,6 +98,9 @@ def test_balances_are_read_again_after_a_job(pipeline, team, owner):
     known = UpstreamAccount.objects.get(email="alice@example.com")
     assert known.credits_remaining == alice.credits == 990
     assert known.credits_read is not None
+    # The balance history went from the first reading to the one after the job.
+    history = BalanceReading.objects.filter(account_email="alice@example.com").order_by("at")
+    assert [r.credits for r in history][-1] == 990 and len(set(r.credits for r in history)) >= 2
 
 
 def test_a_failing_usage_answer_is_read_again_on_the_next_pass(pipeline, team, owner):

@@ -52,6 +52,13 @@
     const who = document.querySelector("[data-who]");
     const freshWho = fresh.querySelector("[data-who]");
     if (who && freshWho && who.textContent !== freshWho.textContent) who.textContent = freshWho.textContent;
+    const credits = document.querySelector("[data-credits]");
+    const freshCredits = fresh.querySelector("[data-credits]");
+    if (credits && freshCredits) {
+      credits.textContent = freshCredits.textContent;
+      credits.className = freshCredits.className;
+      credits.hidden = freshCredits.hidden;
+    }
   }
 
   function fullLoad(detail) {

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.flowmusic import FlowMusicClient
+from studio.songs.credits import balances
 from studio.songs.pipeline import credit_sync
 from tests.browser.conftest import log_in
 from tests.pipeline import drive, settled, song
@@ -23,9 +24,15 @@ def test_a_budget_set_by_an_owner_refuses_the_song_beyond_it(
     with FlowMusicClient.from_settings() as client:
         credit_sync.sync(client)  # the upstream's charge: the cost is known, no longer "~"
 
+    left = f"{balances.team_left():,} credits"
+
     log_in(page, studio.url)  # olivia, an owner
+    expect(page.locator("header [data-credits]")).to_have_text(left)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Credits").click()
     expect(page.get_by_role("heading", name="Spend per member")).to_be_visible()
+    expect(page.locator("header [data-credits]")).to_have_text(left)  # kept across navigation
+    expect(page.get_by_role("img", name="Daily spend")).to_be_visible()
+    expect(page.locator("#daily-summary")).to_contain_text("10 credits spent this month")
     tom = page.get_by_role("row").filter(has_text="tom")
     expect(tom).to_contain_text("Song 10")
     tom.get_by_label("Monthly budget").fill("15")

@@ -9,10 +9,12 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.library.credits import charts
 from studio.songs import services
-from studio.songs.credits import budgets, report
+from studio.songs.credits import balances, budgets, report
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Budget, Generation, UpstreamAccount
 from studio.teams.access import membership_for, owner_required, team_for
@@ -68,14 +70,31 @@ def credits_page(request):
             }
         )
     own = None if membership.is_owner else request.user.pk
+    first_day = timezone.localdate(month)
+    next_month = budgets.month_start(month + timedelta(days=32))
+    daily = report.daily(team.pk, month, own)
     context = {
         "is_owner": membership.is_owner,
         "rows": rows,
-        "accounts": UpstreamAccount.objects.filter(present=True),
+        "spend_chart": charts.spend_chart(
+            daily, first_day, timezone.localdate(next_month) - timedelta(days=1)
+        ),
+        "accounts": _accounts_with_history() if membership.is_owner else [],
         "nothing_delivered": report.nothing_delivered(team.pk, own),
         "not_ours": report.not_from_studio() if membership.is_owner else [],
     }
     return render(request, "credits/credits.html", context)
+
+
+HISTORY = timedelta(days=30)
+
+
+def _accounts_with_history():
+    """Each present account with its balance over the last 30 days as a line."""
+    now = timezone.now()
+    accounts = list(UpstreamAccount.objects.filter(present=True))
+    readings = balances.history([a.email for a in accounts], now - HISTORY)
+    return [(a, charts.balance_line(readings.get(a.email), now)) for a in accounts]
 
 
 @require_POST

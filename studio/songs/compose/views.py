@@ -93,8 +93,6 @@ def render_compose(
         "notes": {"instrumental": forms.INSTRUMENTAL_NOTE, "required": forms.PROMPT_REQUIRED},
         "song_cost": costs.expected(Generation.Operation.SONG),
         "budget": budgets.state(team.pk, request.user.pk),
-        "credits_left": costs.credits_left(known),
-        "low_credits": costs.LOW_CREDITS,
     }
     return render(request, "songs/compose.html", context, status=parts.get("status", 200))
 

@@ -51,10 +51,3 @@ def expected(operation: str) -> Cost:
 
 
 LOW_CREDITS = 100  # below this, across healthy accounts, pages warn (about ten songs)
-
-
-def credits_left(accounts) -> int | None:
-    """The credits left across healthy accounts whose balance is known (None: none known)."""
-    balances = [a.credits_remaining for a in accounts if not a.error]
-    known = [n for n in balances if n is not None]
-    return sum(known) if known else None

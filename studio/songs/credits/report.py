@@ -4,10 +4,12 @@ song to show for it, charges from elsewhere, and the ledger as rows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from studio.songs.credits.ledger import NOTHING_DELIVERED
 from studio.songs.models import CreditEvent, Generation
@@ -49,3 +51,14 @@ def ledger(team_id: int, user_id: int | None = None):
     if user_id is not None:
         lines = lines.filter(user_id=user_id)
     return lines.select_related("user", "generation").order_by("-at", "-id")
+
+
+def daily(team_id: int, since: datetime, user_id: int | None = None) -> dict[date, Decimal]:
+    """{day: credits} of the team's (a member's) jobs claimed since `since`, by local day."""
+    jobs = Generation.objects.filter(
+        team_id=team_id, submit_started__gte=since, credits__isnull=False
+    )
+    if user_id is not None:
+        jobs = jobs.filter(author_id=user_id)
+    days = jobs.annotate(day=TruncDate("submit_started", tzinfo=timezone.get_current_timezone()))
+    return dict(days.values_list("day").annotate(total=Sum("credits")).values_list("day", "total"))

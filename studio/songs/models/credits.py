@@ -84,3 +84,19 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.monthly_credits}/month"
+
+
+class BalanceReading(models.Model):
+    """An account's balance as read from the upstream: a point of its history on the Credits
+    page (kept when it changed, or hourly while it did not)."""
+
+    account_email = models.CharField(max_length=254)
+    credits = models.IntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account_email", "at"]
+        indexes = [models.Index(fields=["account_email", "at"], name="balance_reading_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_email} {self.credits} at {self.at:%Y-%m-%d %H:%M}"

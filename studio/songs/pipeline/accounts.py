@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient, InsufficientCredits, UpstreamError
+from studio.songs.credits import balances
 from studio.songs.models import Generation, UpstreamAccount
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def refresh_credits(client: FlowMusicClient, accounts: list[UpstreamAccount]) ->
             continue
         account.credits_read = timezone.now()
         account.save(update_fields=["credits_remaining", "credits_read"])
+        balances.record(account.email, account.credits_remaining, account.credits_read)
 
 
 def busy_filter() -> Q:

@@ -7,7 +7,7 @@ import logging
 import time
 
 from studio.flowmusic import FlowMusicClient, UpstreamError
-from studio.songs.credits import ledger
+from studio.songs.credits import balances, ledger
 from studio.songs.models import UpstreamAccount
 from studio.songs.pipeline import accounts
 
@@ -38,6 +38,7 @@ def sync(client: FlowMusicClient) -> int:
             log.info("credits: no usage for %s: %s", account.email, exc.message)
             continue
         added += ledger.reconcile(account.email, usage)
+    balances.prune()
     return added
 
 
