@@ -5,7 +5,6 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -20,13 +19,13 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from studio.library.forms import MINE, MOST_LIKED
+from studio.library.pages import Page, keyset_page
 from studio.songs import search
 from studio.songs.models import Clip, Generation
 from studio.teams.access import team_for
 from studio.teams.models import Membership
 from studio.together.models import Like
 
-PAGE_SIZE = 20
 # Large fields the page never shows: the upstream's job record, our request body, and the
 # lyrics as asked for (each clip's own lyrics are shown).
 GENERATION_UNUSED = (
@@ -187,9 +186,11 @@ def _like_count():
     )
 
 
-def library_page(generations: QuerySet[Generation], number: str | None) -> Page:
-    """One page of the list; a missing or nonsense page number gives the first or the last."""
-    return Paginator(generations, PAGE_SIZE).get_page(number)
+def library_page(generations: QuerySet[Generation], filters: dict, cursors) -> Page:
+    """One page of the list from the ``older``/``newer`` cursors of its links (none: the
+    first page; one that is not ours: the first page too)."""
+    keys = ("like_count", "created", "pk") if filters["sort"] == MOST_LIKED else ("created", "pk")
+    return keyset_page(generations, keys, older=cursors.get("older"), newer=cursors.get("newer"))
 
 
 def clips_with_media(pks: list[int]) -> QuerySet[Clip]:

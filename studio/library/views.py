@@ -31,12 +31,11 @@ def library(request: HtmxHttpRequest):
     form = LibraryFilterForm(request.GET, members=teammates(team, request.user))
     filters = form.filters()
     generations = library_generations(team, request.user, filters)
-    page = library_page(generations, request.GET.get("page"))
+    page = library_page(generations, filters, request.GET)
     context = {
         "form": form,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-        "items": generation_views(list(page.object_list), request.user),
+        "items": generation_views(page.items, request.user),
         "filtered": is_filtered(filters),
         "next_url": request.get_full_path(),
     }

@@ -7,6 +7,9 @@ class SongsConfig(AppConfig):
     label = "songs"
 
     def ready(self) -> None:
-        from studio.songs.pipeline.schedule import ensure_schedule  # needs the app registry
+        # These need the app registry.
+        from studio.songs.pipeline.schedule import ensure_schedule
+        from studio.songs.search import ensure_index
 
         post_migrate.connect(ensure_schedule, sender=self, dispatch_uid="songs.ensure_schedule")
+        post_migrate.connect(ensure_index, sender=self, dispatch_uid="songs.ensure_search_index")

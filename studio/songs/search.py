@@ -1,16 +1,26 @@
-"""Library search: one lowercased text per generation (prompt, clip titles and lyrics).
+"""Library search by full-text index: one lowercased text per generation (prompt, clip titles
+and lyrics), indexed by SQLite FTS5 or PostgreSQL full-text search.
 
-Searching one column of one table, with no UPPER() per row and no join to the clips, keeps a
-search over 10,000 songs fast on both databases.
+Each word of a query must match the start of a word of the song (so "drea" finds "dream"); the
+text itself stays a plain column, written by `refresh`. The index is kept in step by the
+database: triggers on SQLite, a generated column on PostgreSQL (ensure_index).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from studio.songs.models import Clip, Generation
+
+TABLE = Generation._meta.db_table
+FTS = f"{TABLE}_fts"  # SQLite's external-content FTS5 table
+WORDS = re.compile(r"\w+")
+MAX_WORDS = 8  # a pasted paragraph is not a search
 
 
 def text_for(prompt: str, clips: Iterable[Clip]) -> str:
@@ -28,4 +38,56 @@ def refresh(generation_id: int) -> None:
 
 
 def matching(query: str) -> Q:
-    return Q(search_text__contains=query.lower())
+    """Generations whose text has every word of `query` (as a word or a word's start)."""
+    words = WORDS.findall(query.lower())[:MAX_WORDS]
+    if not words:
+        return Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        terms = " & ".join(f"'{word}':*" for word in words)
+        sql = f"{TABLE}.search_vector @@ to_tsquery('simple', %s)"
+        return Q(RawSQL(sql, [terms], output_field=BooleanField()))
+    terms = " ".join(f'"{word}"*' for word in words)
+    return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [terms]))
+
+
+SQLITE_INDEX = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(search_text, content='{TABLE}',
+        content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS}_insert AFTER INSERT ON {TABLE} BEGIN
+        INSERT INTO {FTS}(rowid, search_text) VALUES (new.id, new.search_text); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS}_delete AFTER DELETE ON {TABLE} BEGIN
+        INSERT INTO {FTS}({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS}_update AFTER UPDATE OF search_text ON {TABLE} BEGIN
+        INSERT INTO {FTS}({FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS}(rowid, search_text) VALUES (new.id, new.search_text); END""",
+]
+POSTGRES_INDEX = [
+    f"""ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS search_vector tsvector
+        GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_search ON {TABLE} USING gin (search_vector)",
+]
+
+
+def ensure_index(using: str = "default", **kwargs) -> None:
+    """Create the index if it is missing (post_migrate). On SQLite, a migration that rebuilds
+    the generations table drops its triggers: they are made again and the index rebuilt."""
+    from django.db import connections
+
+    db = connections[using]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            for statement in POSTGRES_INDEX:
+                cursor.execute(statement)
+            return
+        if db.vendor != "sqlite":
+            return
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            [f"{FTS}_%"],
+        )
+        complete = cursor.fetchone()[0] == 3
+        for statement in SQLITE_INDEX:
+            cursor.execute(statement)
+        if not complete:
+            cursor.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")

@@ -1,4 +1,5 @@
-"""Library pages at 10,000 generations / 20,000 clips: server time and SQL queries per page.
+"""Library pages at 100,000 generations / 200,000 clips in one team (`bench --generations`):
+server time and SQL queries per page, page 2 and page 1,000 by their keyset cursors.
 
 Requests go through Django's test client in this process: the whole middleware stack, the view
 and the templates, without a network in between. Warm-up requests are not counted, so clips'
@@ -12,6 +13,7 @@ comments and a project's takes cost the same queries however many there are.
 from __future__ import annotations
 
 import io
+import os
 import time
 
 from django.contrib.auth import get_user_model
@@ -21,6 +23,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from studio.library.pages import PAGE_SIZE
 from studio.ops.bench.common import figure, percentile
 from studio.ops.bench.pageweight import collect_static
 from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
@@ -38,12 +41,13 @@ PAGES = {
     "picks": "/?picks=on",
     "liked": "/?liked=on",
     "most_liked": "/?sort=liked",
-    "page2": "/?page=2",
-    "deep_page": "/?page=100",
 }
 WARMUP = 5
 SAMPLES = 60
-SMALL, LARGE = 100, 10_000
+SMALL = 100
+# `manage.py bench --generations N` (10,000 for a quick run); seeded in one team.
+LARGE = int(os.environ.get("STUDIO_BENCH_GENERATIONS", "100000"))
+DEEP = 1000  # the deep page: as far down the list as page 1,000 of 20 songs would be
 
 
 def _client() -> Client:
@@ -65,7 +69,24 @@ def pages_to_measure(talk: int) -> dict[str, str]:
     """The pages, with the song page's song discussed and shared and a project of `talk`
     takes: at both sizes, so their query counts compare like with like."""
     song = song_url()
-    return {**PAGES, "teammate": teammate_url(), "song": song, "project": _discuss(song, talk)}
+    return {
+        **PAGES,
+        "page2": older_url(1),
+        "deep_page": older_url(min(DEEP, Generation.objects.count() // PAGE_SIZE - 1)),
+        "teammate": teammate_url(),
+        "song": song,
+        "project": _discuss(song, talk),
+    }
+
+
+def older_url(pages: int) -> str:
+    """The library `pages` pages down, by the cursor its Older links would carry."""
+    user = get_user_model().objects.get(username=USERNAME.format(1))
+    listed = Generation.objects.filter(
+        team=user.membership.team, status=Generation.Status.COMPLETED
+    ).order_by("-created", "-pk")
+    last = listed.only("created")[pages * PAGE_SIZE - 1]
+    return f"/?older={int(last.created.timestamp() * 1_000_000)}_{last.pk}"
 
 
 def _discuss(song: str, talk: int) -> str:
@@ -135,9 +156,10 @@ def server_times(client: Client, url: str, cold: bool = False) -> list[float]:
 
 def run() -> None:
     collect_static()
-    call_command("seed_library", generations=SMALL, reset=True, stdout=io.StringIO())
+    seed = {"teams": 1, "users": 3, "stdout": io.StringIO()}
+    call_command("seed_library", generations=SMALL, reset=True, **seed)
     small = query_counts(_client(), pages_to_measure(SMALL_TALK))
-    call_command("seed_library", generations=LARGE - SMALL, seed=2, stdout=io.StringIO())
+    call_command("seed_library", generations=LARGE - SMALL, seed=2, **seed)
     client = _client()
     pages = pages_to_measure(LARGE_TALK)  # the newest song now, likely a new one
     large = query_counts(client, pages)

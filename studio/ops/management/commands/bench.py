@@ -48,8 +48,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         # Checked in handle(): argparse checks an empty or default list as one value of `choices`.
         parser.add_argument("sections", nargs="*", help=f"default: all of {', '.join(SECTIONS)}")
+        parser.add_argument(
+            "--generations",
+            type=int,
+            default=100_000,
+            help="songs seeded for the library figures (10000 for a quick run)",
+        )
 
-    def handle(self, *args, sections: list[str], **options):
+    def handle(self, *args, sections: list[str], generations: int, **options):
         if unknown := sorted(set(sections) - set(SECTIONS)):
             raise CommandError(f"No such section: {', '.join(unknown)} (known: {SECTIONS})")
         sections = sections or SECTIONS
@@ -58,7 +64,11 @@ class Command(BaseCommand):
         print(f"# Studio benchmarks on {engine}", flush=True)
         try:
             with tempfile.TemporaryDirectory(prefix="studio-bench-") as data_dir:
-                env = {**os.environ, "STUDIO_DATA_DIR": data_dir}
+                env = {
+                    **os.environ,
+                    "STUDIO_DATA_DIR": data_dir,
+                    "STUDIO_BENCH_GENERATIONS": str(generations),
+                }
                 env.pop("REDIS_URL", None)
                 if database_url:
                     env["DATABASE_URL"] = database_url

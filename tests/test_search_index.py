@@ -1,0 +1,63 @@
+"""Library search through the full-text index (SQLite FTS5, PostgreSQL tsvector + GIN): a word
+of the prompt, a title, a lyric line, a word's start; kept in step with every write."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from studio.songs import search
+from studio.songs.models import Clip, Generation
+from tests.test_library import listed, make_song
+
+pytestmark = pytest.mark.django_db
+
+
+def found(client, query: str) -> list[int]:
+    return listed(client.get("/", {"q": query}))
+
+
+def test_a_word_a_title_a_lyric_line_and_a_words_start_are_found(owner_client, team, owner):
+    song = make_song(team, owner, prompt="Dreamy shoegaze with tape hiss", media=False)
+    Clip.objects.filter(generation=song, slot="A").update(title="Harbour Lights")
+    Clip.objects.filter(generation=song, slot="B").update(lyrics="[Verse]\nWe sail at midnight")
+    search.refresh(song.pk)
+    other = make_song(team, owner, prompt="jazz trio", lyrics="[Verse]\nNothing", media=False)
+    assert found(owner_client, "shoegaze") == [song.pk]
+    assert found(owner_client, "harbour lights") == [song.pk]
+    assert found(owner_client, "sail at midnight") == [song.pk]
+    assert found(owner_client, "DREA") == [song.pk]  # a word's start, any case
+    assert found(owner_client, "jazz") == [other.pk]
+    assert found(owner_client, "jazz shoegaze") == []  # every word must match
+    assert found(owner_client, "'\" OR *") == []  # query syntax is never passed through
+
+
+def test_deleted_and_retitled_songs_leave_the_index(owner_client, team, owner):
+    song = make_song(team, owner, prompt="lofi beats", media=False)
+    assert found(owner_client, "lofi") == [song.pk]
+    Generation.objects.filter(pk=song.pk).update(search_text="ambient drone")
+    assert found(owner_client, "lofi") == [] and found(owner_client, "drone") == [song.pk]
+    song.delete()
+    assert found(owner_client, "drone") == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+def test_a_table_rebuild_that_drops_the_triggers_is_repaired(owner_client, team, owner):
+    song = make_song(team, owner, prompt="first light", media=False)
+    with connection.cursor() as cursor:
+        for name in ("insert", "delete", "update"):
+            cursor.execute(f"DROP TRIGGER {search.FTS}_{name}")
+    Generation.objects.filter(pk=song.pk).update(search_text="second wind")  # not indexed
+    search.ensure_index()  # as post_migrate does after every migrate
+    assert found(owner_client, "wind") == [song.pk] and found(owner_client, "first") == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_the_search_reads_the_index_not_every_row(team):
+    sql, params = Generation.objects.filter(
+        search.matching("dream"), team=team
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "VIRTUAL TABLE INDEX" in plan and search.FTS in plan, plan
