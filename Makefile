@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench load install
 
 install: $(STAMP)
 
@@ -33,4 +33,8 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
-	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# 50 simulated users browsing, searching and streaming for 60 s against a seeded gunicorn.
+load: $(STAMP)
+	$(BIN)/python manage.py loadtest $(LOAD_ARGS)

@@ -156,14 +156,35 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media in an S3-compatible bucket (AWS, MinIO, Garage, Ceph RGW, R2) when one is named: every
+# worker and web host then reads and writes the same files. Downloads still land in MEDIA_ROOT/tmp
+# (local) until checked.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
+            "access_key": env_str("AWS_ACCESS_KEY_ID"),
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+            "region_name": env_str("AWS_S3_REGION_NAME"),
+            "file_overwrite": False,
+            "default_acl": None,  # private: every byte goes out through the team-checked views
+            "querystring_expire": 300,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 # Set by deployments behind nginx (e.g. "/protected-media/"): media views answer with
 # X-Accel-Redirect to that internal location instead of streaming the bytes themselves.
 MEDIA_X_ACCEL_PREFIX = env_str("STUDIO_X_ACCEL_PREFIX")
+
+# /metrics (Prometheus text format) answers only a request bearing this token; unset: no endpoint.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Uploads larger than this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
