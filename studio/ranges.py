@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 CHUNK = 64 * 1024
 UNSATISFIABLE = "unsatisfiable"
@@ -35,10 +36,15 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
 def iter_file(path: str | Path, start: int, length: int) -> Iterator[bytes]:
     """Stream ``length`` bytes of ``path`` from ``start`` in small chunks."""
     with open(path, "rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            chunk = handle.read(min(CHUNK, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
+        yield from iter_stream(handle, start, length)
+
+
+def iter_stream(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    """Stream ``length`` bytes of an open, seekable file from ``start`` in small chunks."""
+    handle.seek(start)
+    while length > 0:
+        chunk = handle.read(min(CHUNK, length))
+        if not chunk:
+            return
+        length -= len(chunk)
+        yield chunk

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from studio.teams.models import Membership, Team
 
-pytest_plugins = ["tests.simulator_fixtures", "tests.pipeline", "tests.hostile"]
+pytest_plugins = ["tests.simulator_fixtures", "tests.pipeline", "tests.hostile", "tests.s3"]
 
 PASSWORD = "correct-horse-battery-staple"
 

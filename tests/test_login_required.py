@@ -20,6 +20,7 @@ PUBLIC_PREFIXES = (
     "simulator/",  # the built-in upstream speaks bearer auth, like useapi.net
     "hooks/",  # webhooks: an unguessable per-generation token, 404 otherwise
     "healthz",  # monitoring, no secrets
+    "metrics",  # Prometheus: a bearer token from METRICS_TOKEN, 404 when unset
 )
 
 

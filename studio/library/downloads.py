@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.fields.files import FieldFile
@@ -63,25 +63,22 @@ def clip_lrc(request: HttpRequest, pk: int):
     return response
 
 
-def _stored_path(stored: FieldFile) -> Path | None:
+def _present(stored: FieldFile | None) -> FieldFile | None:
+    """The stored file, if it is there (on this disk or in the bucket)."""
     if not stored or not stored.name:
         return None
-    try:
-        path = Path(stored.path)
-    except NotImplementedError:
-        return None
-    return path if path.is_file() else None
+    return stored if stored.storage.exists(stored.name) else None
 
 
-def _tagged_wav(clip: Clip) -> Path | None:
+def _tagged_wav(clip: Clip) -> FieldFile | None:
     """The clip's tagged WAV export; the bare stored WAV if it cannot be tagged."""
     if not clip.wav:
         return None
     try:
-        return _stored_path(clip_export(clip, "wav"))
+        return _present(clip_export(clip, "wav"))
     except ExportError as error:
         logger.warning("clip %s: zipping its WAV untagged (%s)", clip.pk, error)
-        return _stored_path(clip.wav)
+        return _present(clip.wav)
 
 
 def _record(generation: Generation, clips: list[Clip], files: dict[int, dict]) -> dict:
@@ -133,17 +130,17 @@ def generation_members(generation: Generation, clips: list[Clip]) -> list[Member
         wav_name, lrc_name = (safe_filename(clip_name(clip) + ext) for ext in (".wav", ".lrc"))
         files[clip.pk] = {}
         if wav := _tagged_wav(clip):
-            members.append(Member(wav_name, path=wav))
+            members.append(Member(wav_name, stored=wav))
             files[clip.pk]["wav"] = wav_name
         if has_timed_lines(clip.lyrics, clip.lyrics_timing):
             members.append(Member(lrc_name, data=lrc_text(clip).encode(), compress=True))
             files[clip.pk]["lrc"] = lrc_name
-    cover = generation.cover_art.image if generation.cover_art else None
-    cover_path = _stored_path(cover) if cover else None
-    if cover_path is None:
-        cover_path = next(filter(None, (_stored_path(clip.image) for clip in clips)), None)
-    if cover_path is not None:
-        members.append(Member("cover" + (cover_path.suffix.lower() or ".jpg"), path=cover_path))
+    cover = _present(generation.cover_art.image if generation.cover_art else None)
+    if cover is None:
+        cover = next(filter(None, (_present(clip.image) for clip in clips)), None)
+    if cover is not None:
+        suffix = PurePosixPath(cover.name or "").suffix.lower() or ".jpg"
+        members.append(Member("cover" + suffix, stored=cover))
     record = json.dumps(_record(generation, clips, files), cls=DjangoJSONEncoder, indent=2)
     members.append(Member("request.json", data=record.encode(), compress=True))
     return members

@@ -11,6 +11,11 @@ into place, so a half-written export is never served. An export is kept in stora
 made from the clip and everything its bytes depend on (``exports/<pk>/<digest>.<ext>``): made
 once, re-used until a tag changes (a renamed take), then replaced. Concurrent first requests
 wait on a per-export lock; the later ones find the file the first one made.
+
+With media in an S3-compatible bucket the stored WAV is read through ranged GETs
+(studio/storage_files.py), the export is made in a local temporary file and uploaded, and an
+object appears whole when its upload ends. There is no lock across hosts: two first requests
+may both encode; the later upload gets a suffixed name, which the stale-file clean-up removes.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from mutagen import MutagenError
 
 from studio.library.tagging import Tags, cover_file, read_cover, tags_for, write_tags
 from studio.songs.models import Clip
+from studio.storage_files import local_path, open_stored
 
 
 @dataclass(frozen=True)
@@ -121,17 +127,10 @@ def _make(clip: Clip, fmt: str, tags: Tags, storage: Storage, name: str) -> None
         _publish(temp, storage, name)
 
 
-def _local_path(storage: Storage, name: str) -> Path | None:
-    try:
-        return Path(storage.path(name))
-    except NotImplementedError:
-        return None  # an object store (S3): no lock files, uploads appear whole anyway
-
-
 @contextmanager
 def _lock(storage: Storage, name: str) -> Iterator[None]:
     """Held while one process makes an export; flock is released even if that process dies."""
-    path = _local_path(storage, name)
+    path = local_path(storage, name)
     if path is None:
         yield
         return
@@ -144,7 +143,7 @@ def _lock(storage: Storage, name: str) -> Iterator[None]:
 @contextmanager
 def _temporary(storage: Storage, name: str) -> Iterator[Path]:
     """A temporary file beside the export (so moving it is atomic), removed if it is not used."""
-    path = _local_path(storage, name)
+    path = local_path(storage, name)
     where = path.parent if path else None
     handle, temp = tempfile.mkstemp(prefix=".part-", suffix=Path(name).suffix, dir=where)
     os.close(handle)
@@ -155,7 +154,7 @@ def _temporary(storage: Storage, name: str) -> Iterator[Path]:
 
 
 def _publish(temp: Path, storage: Storage, name: str) -> None:
-    path = _local_path(storage, name)
+    path = local_path(storage, name)
     if path is None:
         with temp.open("rb") as data:
             storage.save(name, File(data))
@@ -177,8 +176,8 @@ def _remove_stale(storage: Storage, name: str) -> None:
 
 
 def _copy(source: FieldFile, target: Path) -> None:
-    with source.open("rb") as data, target.open("wb") as out:
-        shutil.copyfileobj(cast(IO[bytes], data), out, COPY_CHUNK)
+    with open_stored(source) as data, target.open("wb") as out:
+        shutil.copyfileobj(data, out, COPY_CHUNK)
 
 
 # Encoding ---------------------------------------------------------------------------------
@@ -234,8 +233,7 @@ def _readable_wav(data: IO[bytes]) -> wave.Wave_read | None:
 @contextmanager
 def open_pcm(source: FieldFile) -> Iterator[Pcm]:
     """The stored WAV's samples, read by ``wave``; what it cannot read, PyAV decodes."""
-    with source.open("rb") as stored:
-        data = cast(IO[bytes], stored)
+    with open_stored(source) as data:
         wav = _readable_wav(data)
         if wav is None:
             data.seek(0)

@@ -21,6 +21,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -218,7 +219,7 @@ def write_tags(path: Path, fmt: str, tags: Tags, cover: Cover | None) -> None:
     WRITERS[fmt](path, tags, cover)
 
 
-def album_tag(mp3: Path, album: str, track: int, total: int) -> tuple[bytes, int]:
+def album_tag(mp3: Path | IO[bytes], album: str, track: int, total: int) -> tuple[bytes, int]:
     """The MP3's ID3 tag as a track of an album (a project): this album name, track n/total.
 
     Returns the new tag's bytes and the size of the file's own tag: written before the file's

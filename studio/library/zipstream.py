@@ -3,18 +3,24 @@
 ``zipfile`` can write to an output it cannot seek: it then puts sizes and CRCs in a data
 descriptor after each member instead of going back to patch the local header. Our output only
 collects what zipfile writes, and the generator hands it on after every chunk, so memory holds
-one chunk at a time whatever the size of the files.
+one chunk at a time whatever the size of the files. A member's file may be on this disk or in
+storage (an S3-compatible bucket included), read a chunk at a time either way.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
+
+from django.db.models.fields.files import FieldFile
 
 from studio.filenames import safe_filename
+from studio.storage_files import open_stored
 
 CHUNK = 64 * 1024
 
@@ -44,9 +50,9 @@ class _Pipe:
 
 @dataclass(frozen=True)
 class Member:
-    """One file of the archive: either a path on disk (read in chunks) or small bytes.
+    """One file of the archive: a path on disk or a stored file (read in chunks), or small bytes.
 
-    A path's member may start with other bytes: `head` in place of the file's first `skip`
+    A file's member may start with other bytes: `head` in place of the file's first `skip`
     bytes (an MP3 with another tag: tagging.album_tag).
     """
 
@@ -56,6 +62,14 @@ class Member:
     compress: bool = False
     head: bytes = b""
     skip: int = 0
+    stored: FieldFile | None = None
+
+    def open(self) -> IO[bytes] | None:
+        if self.path is not None:
+            return self.path.open("rb")
+        if self.stored is not None:
+            return open_stored(self.stored)
+        return None
 
 
 def _zipinfo(member: Member, size: int, date_time: datetime) -> zipfile.ZipInfo:
@@ -73,16 +87,17 @@ def stream_zip(members: Iterable[Member], date_time: datetime) -> Iterator[bytes
     pipe = _Pipe()
     with zipfile.ZipFile(pipe, mode="w") as archive:
         for member in members:
-            if member.path is not None:
-                size = len(member.head) + member.path.stat().st_size - member.skip
-                info = _zipinfo(member, size, date_time)
-                with archive.open(info, mode="w") as out, member.path.open("rb") as source:
-                    out.write(member.head)
+            source = member.open()
+            if source is not None:
+                with source:
+                    size = len(member.head) + source.seek(0, io.SEEK_END) - member.skip
                     source.seek(member.skip)
-                    while chunk := source.read(CHUNK):
-                        out.write(chunk)
-                        if data := pipe.take():
-                            yield data
+                    with archive.open(_zipinfo(member, size, date_time), mode="w") as out:
+                        out.write(member.head)
+                        while chunk := source.read(CHUNK):
+                            out.write(chunk)
+                            if data := pipe.take():
+                                yield data
             else:
                 payload = member.data or b""
                 info = _zipinfo(member, len(payload), date_time)

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 
 # Paths that must work before the first account exists: machine-to-machine endpoints and assets;
 # share links (public, and spared the users query on every file request of their players).
-FIRST_RUN_EXEMPT = ("/setup/", "/static/", "/simulator/", "/hooks/", "/healthz", "/s/")
+FIRST_RUN_EXEMPT = ("/setup/", "/static/", "/simulator/", "/hooks/", "/healthz", "/metrics", "/s/")
 
 
 class FirstRunMiddleware:

@@ -9,14 +9,16 @@ Every outbound fetch of media goes through `download()`, which enforces DESIGN Â
 - one `Limits.deadline` for the whole file, not per read (see `deadline`).
 A file is streamed in chunks to a `*.part` file in the caller's directory and handed over only
 when complete; on any failure it is deleted, and a worker killed mid-download leaves just that
-`*.part` file for its owner to sweep. Plain Python and httpx: no Django here.
+`*.part` file for its owner to sweep. Every outcome is reported to `download_observers`.
+Plain Python and httpx: no Django here.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,7 +30,7 @@ from studio import stopping
 from .addresses import NotAllowed as _NotAllowed
 from .addresses import Origin, Resolver, destination, origins, system_resolve
 from .deadline import deadline_transport, time_left, time_limit
-from .http import USER_AGENT
+from .http import USER_AGENT, notify
 
 MB = 1024 * 1024
 MEDIA_TIMEOUT = 60.0
@@ -37,6 +39,11 @@ MAX_REDIRECTS = 3
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A signed link that answers these has expired (or never was ours): ask for a fresh one.
 EXPIRED_STATUSES = frozenset({401, 403, 404, 410})
+
+# Called after every download with (bytes written, seconds, "ok" or the exception's class name);
+# Django apps register here, e.g. for metrics.
+DownloadObserver = Callable[[int, float, str], None]
+download_observers: list[DownloadObserver] = []
 
 
 @dataclass(frozen=True)
@@ -124,13 +131,24 @@ def download(
     Path(directory).mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=directory, suffix=".part")
     path = Path(name)
+    started = time.monotonic()
     try:
         with os.fdopen(fd, "wb") as out, time_limit(limits.deadline):
             _fetch(http, url, out, limits, allowed, resolve or system_resolve)
-    except BaseException:
+    except BaseException as exc:
+        _report(path, started, type(exc).__name__)
         path.unlink(missing_ok=True)
         raise
+    _report(path, started, "ok")
     return path
+
+
+def _report(path: Path, started: float, outcome: str) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:  # never hide the download's own error behind this one
+        size = 0
+    notify(download_observers, size, time.monotonic() - started, outcome)
 
 
 def _fetch(

@@ -3,6 +3,7 @@
 Every request goes out through `call_upstream()`: one pooled httpx client per BearerClient, with
 bearer auth, our User-Agent and timeouts. A non-2xx answer is looked up in errors.STATUS_ERRORS,
 an httpx exception is mapped by `error_for_exception()`; secrets are scrubbed from every detail.
+Every answer (or failure) is also reported to `response_observers`, e.g. for metrics.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -45,6 +46,13 @@ CONNECT_TIMEOUT = 5.0
 T = TypeVar("T")
 # An upload body: bytes, or a file or an iterator that is streamed, never read whole.
 RequestBody = bytes | Iterator[bytes] | IO[bytes]
+
+# Called after every upstream call with (service name, method, endpoint template, status code or
+# httpx exception name, seconds). Django apps register here (this package imports none of them).
+ResponseObserver = Callable[[str, str, str, str, float], None]
+response_observers: list[ResponseObserver] = []
+# A path segment kept in an endpoint label; any other (ids, emails) becomes "{id}".
+_PLAIN_SEGMENT = re.compile(r"[a-z]+(?:[-_][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -133,20 +141,44 @@ def call_upstream(
     """
     started = time.monotonic()
     label = f"{service.name} {request.method} {request.url.path}"
+    observed = (service.name, request.method, endpoint_template(client, request))
     try:
         response = client.send(request)
     except httpx.HTTPError as exc:
+        notify(response_observers, *observed, type(exc).__name__, time.monotonic() - started)
         error = error_for_exception(exc, service=service, idempotent=idempotent, secret=secret)
         logger.warning("%s failed: %s (%s)", label, error.detail, error.kind)
         # `from None`: some httpx messages quote header values, which may include the token.
         raise error from None
     elapsed = time.monotonic() - started
+    notify(response_observers, *observed, str(response.status_code), elapsed)
     if response.is_success:
         logger.info("%s -> %s in %.2fs", label, response.status_code, elapsed)
         return response
     error = error_for_response(response, service=service, idempotent=idempotent, secret=secret)
     logger.warning("%s -> %s: %s (%s)", label, response.status_code, error.detail, error.kind)
     raise error
+
+
+def endpoint_template(client: httpx.Client, request: httpx.Request) -> str:
+    """The request's path below the client's base URL, ids and emails replaced by "{id}":
+    a label with a handful of values ("/jobs/{id}"), never a secret or a user's address."""
+    path = request.url.raw_path.decode("ascii", "replace").partition("?")[0]
+    base = client.base_url.raw_path.decode("ascii", "replace").rstrip("/")
+    if base and path.startswith(base + "/"):
+        path = path[len(base) :]
+    return "/".join(
+        part if not part or _PLAIN_SEGMENT.fullmatch(part) else "{id}" for part in path.split("/")
+    )
+
+
+def notify(observers: Iterable[Callable[..., None]], *args: object) -> None:
+    """Call each observer; one that raises is logged and never breaks the caller's request."""
+    for observer in observers:
+        try:
+            observer(*args)
+        except Exception:
+            logger.exception("observer %s failed", getattr(observer, "__qualname__", observer))
 
 
 def parse_body(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from mutagen import MutagenError
@@ -21,18 +21,10 @@ from studio.library.exports import ExportError, clip_export
 from studio.library.projects.lookups import items_with_clips, project_for_user
 from studio.library.tagging import album_tag, cover_file
 from studio.library.zipstream import Member, stream_zip
+from studio.storage_files import open_stored
 from studio.together.models import Project, ProjectItem
 
 logger = logging.getLogger(__name__)
-
-
-def _local(stored) -> Path | None:
-    """The stored file's path; None when it is not on this disk or not there."""
-    try:
-        path = Path(stored.path)
-    except (NotImplementedError, ValueError):
-        return None
-    return path if path.is_file() else None
 
 
 def track_name(number: int, total: int, item: ProjectItem) -> str:
@@ -44,14 +36,13 @@ def track_name(number: int, total: int, item: ProjectItem) -> str:
 def _track(project: Project, item: ProjectItem, number: int, total: int) -> Member | None:
     clip = item.clip
     try:
-        mp3 = _local(clip_export(clip, "mp3"))
-        if mp3 is None:
-            raise ExportError("The take's MP3 is not on this disk.")
-        head, skip = album_tag(mp3, project.name, number, total)
+        mp3 = clip_export(clip, "mp3")
+        with open_stored(mp3) as handle:  # on disk or in the bucket: mutagen reads the tag only
+            head, skip = album_tag(handle, project.name, number, total)
     except (ExportError, MutagenError, OSError) as error:
         logger.warning("project %s: take %s left out of the zip (%s)", project.pk, clip.pk, error)
         return None
-    return Member(track_name(number, total, item), path=mp3, head=head, skip=skip)
+    return Member(track_name(number, total, item), stored=mp3, head=head, skip=skip)
 
 
 def project_members(project: Project, items: list[ProjectItem]) -> Iterator[Member]:
@@ -62,9 +53,10 @@ def project_members(project: Project, items: list[ProjectItem]) -> Iterator[Memb
         if member := _track(project, item, number, total):
             yield member
     covers = (cover_file(item.clip) for item in items)
-    cover = next(filter(None, (_local(stored) for stored in covers if stored)), None)
+    cover = next((c for c in covers if c and c.name and c.storage.exists(c.name)), None)
     if cover is not None:
-        yield Member("cover" + (cover.suffix.lower() or ".jpg"), path=cover)
+        suffix = PurePosixPath(cover.name or "").suffix.lower()
+        yield Member("cover" + (suffix or ".jpg"), stored=cover)
 
 
 def project_zip(request: HttpRequest, pk: int):

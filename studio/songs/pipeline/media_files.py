@@ -14,7 +14,7 @@ import httpx
 from django.conf import settings
 from django.core.files import File
 
-from studio import stopping
+from studio import stopping, storage_files
 from studio.mediatypes import CLIP_FILES, extension
 from studio.songs import filecheck
 from studio.songs.models import Clip, Generation
@@ -35,14 +35,19 @@ class BadMedia(Exception):
 
 
 class _TempFile(File):
-    """A finished download; storage moves it into place instead of copying it."""
+    """A finished download; a filesystem storage moves it into place instead of copying it.
+
+    S3Storage never asks for this path: it uploads from the open handle in parts, so the file
+    is not read into memory either way.
+    """
 
     def temporary_file_path(self) -> str:
         return str(self.name)
 
 
 def tmp_dir() -> Path:
-    """Where downloads are written until complete (in MEDIA_ROOT, so a move is a rename)."""
+    """Where downloads are written until complete and checked: always on this disk, in
+    MEDIA_ROOT so that a move into a filesystem storage is a rename (a bucket gets an upload)."""
     return Path(settings.MEDIA_ROOT) / "tmp"
 
 
@@ -127,10 +132,12 @@ def discard(generation: Generation) -> None:
 
 def analyse_stored(clip: Clip) -> Analysis | None:
     """The tempo and key of the clip's stored WAV; None when the file is not in storage."""
-    storage, name = clip.wav.storage, clip.wav.name
-    if not name or not storage.exists(name):
+    try:
+        # Not storage.open(): from a bucket, S3Storage would download the whole WAV first.
+        handle = storage_files.open_stored(clip.wav)
+    except FileNotFoundError:
         return None
-    with storage.open(name, "rb") as handle:
+    with handle:
         return analyse(handle)
 
 

@@ -8,7 +8,11 @@ from studio.ops.backup import restore
 
 
 class Command(BaseCommand):
-    help = "Replace the database and the media with those of a backup archive."
+    help = (
+        "Replace the database and the media with those of a backup archive. With an S3 bucket"
+        " (AWS_STORAGE_BUCKET_NAME) the archived files are uploaded over their keys; objects"
+        " the archive does not have are left in the bucket."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("archive", type=Path)
@@ -23,4 +27,7 @@ class Command(BaseCommand):
             manifest = restore(archive)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Restored the backup made {manifest['created']}.")
+        self.stdout.write(
+            f"Restored the backup made {manifest['created']}: the database and "
+            f"{manifest['files']} media files into {manifest['media_target']}."
+        )
