@@ -44,16 +44,17 @@ def origin_id(generation: Generation) -> int:
 
 
 def _members(team_id: int, root_pk: int) -> list[Generation]:
+    # By the root and its origin index only, the team checked on the rows: with the team in the
+    # query, SQLite walked the team's whole (team, created) index to a large library's end.
     rows = (
-        Generation.objects.filter(team_id=team_id)
-        .filter(Q(pk=root_pk) | Q(origin_id=root_pk))
+        Generation.objects.filter(Q(pk=root_pk) | Q(origin_id=root_pk))
         .exclude(status__in=HIDDEN)
         .select_related("author", "cover_art", "source_clip")
         .prefetch_related(Prefetch("clips", queryset=listed_clips()))
         .defer("result", "request", "search_text", "extra_image_ids", "reference_audio_ids")
         .order_by("created", "pk")
     )
-    return list(rows[:MAX_VERSIONS])
+    return [g for g in rows[:MAX_VERSIONS] if g.team_id == team_id]
 
 
 def versions_of(generation: Generation) -> Versions:
