@@ -175,7 +175,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": env_str("AWS_S3_REGION_NAME"),
             "file_overwrite": False,
             "default_acl": None,  # private: every byte goes out through the team-checked views
-            "querystring_expire": 300,
+            # S3Storage.open() fetches an object whole first: past 2 MiB into a temporary file,
+            # not memory (media views and exports read by range: studio/storage_files.py).
+            "max_memory_size": 2 * 1024 * 1024,
         },
     }
 WHITENOISE_USE_FINDERS = DEBUG
