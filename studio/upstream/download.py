@@ -30,7 +30,8 @@ from studio import stopping
 from .addresses import NotAllowed as _NotAllowed
 from .addresses import Origin, Resolver, destination, origins, system_resolve
 from .deadline import deadline_transport, time_left, time_limit
-from .http import USER_AGENT, notify
+from .http import USER_AGENT
+from .observers import notify
 
 MB = 1024 * 1024
 MEDIA_TIMEOUT = 60.0

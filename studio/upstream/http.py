@@ -12,7 +12,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,6 +36,7 @@ from .errors import (
     UpstreamError,
     UpstreamTimeout,
 )
+from .observers import endpoint_template, notify
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,6 @@ RequestBody = bytes | Iterator[bytes] | IO[bytes]
 # httpx exception name, seconds). Django apps register here (this package imports none of them).
 ResponseObserver = Callable[[str, str, str, str, float], None]
 response_observers: list[ResponseObserver] = []
-# A path segment kept in an endpoint label; any other (ids, emails) becomes "{id}".
-_PLAIN_SEGMENT = re.compile(r"[a-z]+(?:[-_][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -158,27 +157,6 @@ def call_upstream(
     error = error_for_response(response, service=service, idempotent=idempotent, secret=secret)
     logger.warning("%s -> %s: %s (%s)", label, response.status_code, error.detail, error.kind)
     raise error
-
-
-def endpoint_template(client: httpx.Client, request: httpx.Request) -> str:
-    """The request's path below the client's base URL, ids and emails replaced by "{id}":
-    a label with a handful of values ("/jobs/{id}"), never a secret or a user's address."""
-    path = request.url.raw_path.decode("ascii", "replace").partition("?")[0]
-    base = client.base_url.raw_path.decode("ascii", "replace").rstrip("/")
-    if base and path.startswith(base + "/"):
-        path = path[len(base) :]
-    return "/".join(
-        part if not part or _PLAIN_SEGMENT.fullmatch(part) else "{id}" for part in path.split("/")
-    )
-
-
-def notify(observers: Iterable[Callable[..., None]], *args: object) -> None:
-    """Call each observer; one that raises is logged and never breaks the caller's request."""
-    for observer in observers:
-        try:
-            observer(*args)
-        except Exception:
-            logger.exception("observer %s failed", getattr(observer, "__qualname__", observer))
 
 
 def parse_body(
