@@ -17,11 +17,16 @@ from studio.songs.models import CreditEvent, Generation
 Source = CreditEvent.Source
 
 
-def spend(team_id: int, since: datetime, until: datetime | None = None):
-    """{member id: {operation: credits}} of jobs claimed in [since, until)."""
-    jobs = Generation.objects.filter(
+def _charged(team_id: int, since: datetime):
+    """The team's jobs claimed since `since` that cost credits (expected, then charged)."""
+    return Generation.objects.filter(
         team_id=team_id, submit_started__gte=since, credits__isnull=False
     )
+
+
+def spend(team_id: int, since: datetime, until: datetime | None = None):
+    """{member id: {operation: credits}} of jobs claimed in [since, until)."""
+    jobs = _charged(team_id, since)
     if until is not None:
         jobs = jobs.filter(submit_started__lt=until)
     rows = jobs.values_list("author_id", "operation").annotate(total=Sum("credits"))
@@ -55,9 +60,7 @@ def ledger(team_id: int, user_id: int | None = None):
 
 def daily(team_id: int, since: datetime, user_id: int | None = None) -> dict[date, Decimal]:
     """{day: credits} of the team's (a member's) jobs claimed since `since`, by local day."""
-    jobs = Generation.objects.filter(
-        team_id=team_id, submit_started__gte=since, credits__isnull=False
-    )
+    jobs = _charged(team_id, since)
     if user_id is not None:
         jobs = jobs.filter(author_id=user_id)
     days = jobs.annotate(day=TruncDate("submit_started", tzinfo=timezone.get_current_timezone()))
