@@ -11,6 +11,7 @@ from studio.library.downloads import clip_name
 from studio.library.edit_views import song_page
 from studio.library.forms import LibraryFilterForm
 from studio.library.presenters import generation_views
+from studio.library.rows import library_rows
 from studio.library.queries import (
     clip_for_user,
     is_filtered,
@@ -32,12 +33,13 @@ def library(request: HtmxHttpRequest):
     filters = form.filters()
     generations = library_generations(team, request.user, filters)
     page = library_page(generations, filters, request.GET)
+    items = generation_views(page.items, request.user)
     context = {
         "form": form,
         "page": page,
-        "items": generation_views(page.items, request.user),
+        "items": items,
+        "rows": library_rows(request, items, request.get_full_path()),
         "filtered": is_filtered(filters),
-        "next_url": request.get_full_path(),
     }
     htmx = request.htmx
     partial = htmx.target == "library-results" and not htmx.history_restore_request
