@@ -11,7 +11,6 @@ from studio.library.downloads import clip_name
 from studio.library.edit_views import song_page
 from studio.library.forms import LibraryFilterForm
 from studio.library.presenters import generation_views
-from studio.library.rows import library_rows
 from studio.library.queries import (
     clip_for_user,
     is_filtered,
@@ -19,6 +18,7 @@ from studio.library.queries import (
     library_page,
     teammates,
 )
+from studio.library.rows import library_rows
 from studio.mediatypes import CLIP_FILES, extension
 from studio.serving import serve_file
 from studio.teams.access import team_for
