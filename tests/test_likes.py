@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from studio.library import queries as library_queries
 from studio.songs.models import Activity, Clip, Generation
 from studio.together.likes import Likes, set_liked
 from studio.together.models import Like
@@ -200,6 +201,39 @@ def test_most_liked_comes_first_then_newest(owner_client, team, owner, teammate)
     ]
     assert listed(owner_client.get("/"))[0] == unliked_new.pk  # Newest, as before
     assert listed(owner_client.get("/?sort=liked&liked=on")) == [old_favourite.pk]
+
+
+@pytest.mark.parametrize("short_list", [5000, 0], ids=["few-listed", "many-song-by-song"])
+def test_liked_and_tempo_filters_answer_the_same_however_many_takes_match(
+    owner_client, team, owner, monkeypatch, short_list
+):
+    monkeypatch.setattr(library_queries, "SHORT_LIST", short_list)  # 0: every set counts as many
+    songs = [make_song(team, owner, media=False, age_minutes=minutes) for minutes in (4, 3, 2, 1)]
+    set_liked(owner, take(songs[0], "B"), True)
+    set_liked(owner, take(songs[2], "A"), True)
+    Clip.objects.filter(pk=take(songs[2], "A").pk).update(is_pick=True)
+    Clip.objects.filter(pk=take(songs[1], "B").pk).update(tempo_bpm=96.4, key="C major")
+    Clip.objects.filter(pk=take(songs[3], "A").pk).update(tempo_bpm=120.0, key="C major")
+    assert listed(owner_client.get("/?liked=on")) == [songs[2].pk, songs[0].pk]
+    assert listed(owner_client.get("/?liked=on&picks=on")) == [songs[2].pk]
+    assert listed(owner_client.get("/?key=C+major")) == [songs[3].pk, songs[1].pk]
+    assert listed(owner_client.get("/?tempo_from=90&tempo_to=96&key=C+major")) == [songs[1].pk]
+
+
+def test_a_songs_like_count_follows_likes_unlikes_and_deletions(team, owner, teammate):
+    song = make_song(team, owner, media=False)
+
+    def count() -> int:
+        return Generation.objects.get(pk=song.pk).like_count
+
+    set_liked(owner, take(song, "A"), True)
+    set_liked(owner, take(song, "A"), True)  # the same like again: no change
+    set_liked(teammate, take(song, "B"), True)
+    assert count() == 2
+    set_liked(owner, take(song, "A"), False)
+    assert count() == 1
+    teammate.delete()  # their likes go with them
+    assert count() == 0 and not Like.objects.exists()
 
 
 def test_whose_songs_offers_each_teammate(owner_client, team, owner, teammate, outsider):

@@ -15,7 +15,6 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from studio.library.forms import MINE, MOST_LIKED
@@ -39,6 +38,8 @@ GENERATION_UNUSED = (
 CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
 # Only needed to render a clip's player and lyrics, which are then cached (presenters.clip_media).
 CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
+# Up to this many takes or likes, a filter lists their songs; beyond it, checks song by song.
+SHORT_LIST = 5000
 
 
 def clip_for_user(user, pk: int) -> Clip:
@@ -125,16 +126,40 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
         generations = generations.filter(instrumental=filters["kind"] == "instrumental")
     if filters["originals"]:
         generations = generations.filter(operation=Generation.Operation.SONG)
-    if by_take:
-        shown = _picked_and_liked(Clip.objects.all(), user, filters)
-        generations = generations.filter(pk__in=shown.values("generation_id"))
+    if filters["liked"]:
+        likes = Like.objects.filter(user=user)
+        if few := _few(likes):  # the member's few liked takes, listed
+            takes = Clip.objects.filter(pk__in=likes.values("clip_id"))
+            takes = takes.filter(is_pick=True) if filters["picks"] else takes
+        else:
+            takes = _picked_and_liked(Clip.objects.all(), user, filters)
+        generations = _having(generations, takes, few)
+    elif by_take:  # picks only: a partial index of the picks answers either way
+        picks = Clip.objects.filter(is_pick=True)
+        generations = generations.filter(pk__in=picks.values("generation_id"))
     if (matching := _tempo_and_key(filters)) is not None:  # (a QuerySet's truth runs it)
-        generations = generations.filter(Exists(matching.filter(generation=OuterRef("pk"))))
+        generations = _having(generations, matching, _few(matching))
     if filters["sort"] == MOST_LIKED:
-        return generations.annotate(like_count=_like_count()).order_by(
-            "-like_count", "-created", "-pk"
-        )
+        return generations.order_by("-like_count", "-created", "-pk")
     return generations.order_by("-created", "-pk")
+
+
+def _few(rows: QuerySet) -> bool:
+    """Whether there are at most SHORT_LIST `rows` (counted no further)."""
+    return rows.order_by().values("pk")[: SHORT_LIST + 1].count() <= SHORT_LIST
+
+
+def _having(generations: QuerySet[Generation], takes: QuerySet[Clip], few: bool) -> QuerySet:
+    """The generations that one of `takes` belongs to.
+
+    When the takes are `few`, the list of their songs is the cheapest test; when they are many
+    (a member who likes half the library), building that list would cost more than the page:
+    each song, newest first, is then checked on its own until the page (and the capped count)
+    is full.
+    """
+    if few:
+        return generations.filter(pk__in=takes.values("generation_id"))
+    return generations.filter(Exists(takes.filter(generation=OuterRef("pk"))))
 
 
 def _picked_and_liked(clips: QuerySet[Clip], user, filters: dict) -> QuerySet[Clip]:
@@ -142,8 +167,8 @@ def _picked_and_liked(clips: QuerySet[Clip], user, filters: dict) -> QuerySet[Cl
     filters the picked ones the user liked."""
     if filters["picks"]:
         clips = clips.filter(is_pick=True)
-    if filters["liked"]:
-        clips = clips.filter(pk__in=Like.objects.filter(user=user).values("clip_id"))
+    if filters["liked"]:  # take by take, on the (clip, member) index
+        clips = clips.filter(Exists(Like.objects.filter(clip=OuterRef("pk"), user=user)))
     return clips
 
 
@@ -171,18 +196,6 @@ def _version_count():
     return Subquery(
         versions.values("origin").annotate(n=Count("pk")).values("n")[:1],
         output_field=IntegerField(),
-    )
-
-
-def _like_count():
-    """Likes of all of a song's takes, as one subquery (0 without any)."""
-    likes = Like.objects.filter(clip__generation=OuterRef("pk")).order_by()
-    return Coalesce(
-        Subquery(
-            likes.values("clip__generation").annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
     )
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from studio.songs import activity
-from studio.songs.models import Clip
+from studio.songs.models import Clip, Generation
 from studio.together.models import Like
 
 
@@ -35,6 +38,32 @@ class Likes:
 
 
 NO_LIKES = Likes()
+
+
+def _add_to_count(clip_id: int, step: int) -> None:
+    Generation.objects.filter(clips=clip_id).update(like_count=F("like_count") + step)
+
+
+def liked(sender, instance: Like, created: bool, raw: bool = False, **kwargs) -> None:
+    """post_save: a new like counts for its song (Generation.like_count, which "Most liked"
+    sorts by with an index instead of counting every song's likes)."""
+    if created and not raw:
+        _add_to_count(instance.clip_id, 1)
+
+
+def unliked(sender, instance: Like, **kwargs) -> None:
+    """post_delete, cascades included (a member or a take deleted)."""
+    _add_to_count(instance.clip_id, -1)
+
+
+def recount(generation_ids: Iterable[int] | None = None) -> None:
+    """Count the likes of these songs (all when None) afresh, after a bulk_create."""
+    songs = Generation.objects.all()
+    if generation_ids is not None:
+        songs = songs.filter(pk__in=list(generation_ids))
+    likes = Like.objects.filter(clip__generation=OuterRef("pk")).order_by()
+    counted = likes.values("clip__generation").annotate(n=Count("pk")).values("n")[:1]
+    songs.update(like_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
 
 
 def set_liked(user, clip: Clip, liked: bool) -> bool:

@@ -96,6 +96,8 @@ class Generation(models.Model):
     result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     # Lowercased prompt, clip titles and lyrics, for the library search (songs/search.py).
     search_text = models.TextField(blank=True, editable=False)
+    # Likes of its takes, kept by studio/together/likes.py: "Most liked" sorts by an index.
+    like_count = models.PositiveIntegerField(default=0, editable=False)
     retried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -124,6 +126,10 @@ class Generation(models.Model):
             # and "mine only".
             models.Index(fields=["team", "status", "-created", "-id"], name="generation_library"),
             models.Index(fields=["author", "status", "-created", "-id"], name="generation_author"),
+            models.Index(
+                fields=["team", "status", "-like_count", "-created", "-id"],
+                name="generation_most_liked",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,14 +190,14 @@ class Clip(models.Model):
     wav = models.FileField(upload_to="clips/%Y/%m/", blank=True)
     image = models.FileField(upload_to="clips/%Y/%m/", blank=True)
     peaks = models.JSONField(default=list, blank=True)
-    # Measured from the WAV when it is stored (pipeline/loudness.py); null until then, or when
-    # it cannot be (silence, too short). The player matches takes' loudness with them.
+    # Measured from the WAV once its song completes (pipeline/loudness.py); null until then, or
+    # when it cannot be (silence, too short). The player matches takes' loudness with them.
     loudness_lufs = models.FloatField(null=True, blank=True)  # integrated, ITU-R BS.1770
     true_peak_db = models.FloatField(null=True, blank=True)  # dBTP, 4x oversampled
     # Analysed in the worker after ingest (pipeline/analysis.py); null until then or when the
     # audio has no clear beat or key.
     tempo_bpm = models.FloatField(null=True, blank=True, db_index=True)
-    key = models.CharField(max_length=12, blank=True, db_index=True)  # e.g. "A minor", "F# major"
+    key = models.CharField(max_length=12, blank=True)  # e.g. "A minor", "F# major"
     is_pick = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -205,6 +211,10 @@ class Clip(models.Model):
             models.Index(
                 fields=["generation"], condition=models.Q(is_pick=True), name="clip_picks"
             ),
+            # The tempo and key filters, from the index alone: a clip row is long (lyrics,
+            # waveform) and these columns come last in it. Song by song, and by key.
+            models.Index(fields=["generation", "key", "tempo_bpm"], name="clip_music_by_song"),
+            models.Index(fields=["key", "tempo_bpm", "generation"], name="clip_music"),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from studio.songs import lifecycle, search
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.peaks import waveform_peaks
 from studio.teams.models import Membership, Team
+from studio.together import likes as like_counts
 from studio.together.models import Like
 
 BATCH = 1000
@@ -109,6 +110,7 @@ class Command(BaseCommand):
                     finished = [now - timedelta(seconds=age) for age in ages]
                     clips = self._batch(rng, members, media, finished, clips_per)
                     Like.objects.bulk_create(self._likes(like_rng, members, clips, likes))
+                    like_counts.recount({clip.generation_id for clip in clips})
                 done += size
         self._refresh_statistics()
         self.stdout.write(
