@@ -61,3 +61,18 @@ def test_the_search_reads_the_index_not_every_row(team):
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
     assert "VIRTUAL TABLE INDEX" in plan and search.FTS in plan, plan
+
+
+@pytest.mark.parametrize("few", [2000, 0], ids=["listed-from-the-index", "tested-newest-first"])
+def test_few_and_many_matches_find_the_same_songs(owner_client, team, owner, monkeypatch, few):
+    # PostgreSQL lists up to FEW_MATCHES matches from the index and tests songs one by one
+    # beyond that (0: always); SQLite reads its index either way.
+    monkeypatch.setattr(search, "FEW_MATCHES", few)
+    sea = make_song(team, owner, prompt="slow waves on the sea", age_minutes=3, media=False)
+    make_song(team, owner, prompt="desert highway at night", age_minutes=2, media=False)
+    seaside = make_song(team, owner, prompt="seaside town in winter", age_minutes=1, media=False)
+    response = owner_client.get("/?q=sea")
+    assert listed(response) == [seaside.pk, sea.pk]
+    assert "2 songs found" in response.content.decode()
+    assert listed(owner_client.get("/?q=winter+sea")) == [seaside.pk]
+    assert listed(owner_client.get("/?q=nowhere")) == []

@@ -4,6 +4,8 @@ shifts a page. The count stops at COUNT_CAP rather than scanning a whole large t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,11 +69,18 @@ def _beyond(keys: tuple[str, ...], values: list, older: bool) -> Q:
 
 
 def keyset_page(
-    rows: QuerySet, keys: tuple[str, ...], *, older: str | None, newer: str | None
+    rows: QuerySet,
+    keys: tuple[str, ...],
+    *,
+    older: str | None,
+    newer: str | None,
+    counting: Callable[[], AbstractContextManager] = nullcontext,
 ) -> Page:
-    """One page of `rows`, ordered by `keys` descending (the last key unique, e.g. pk)."""
+    """One page of `rows`, ordered by `keys` descending (the last key unique, e.g. pk); the
+    count is made inside `counting()` (e.g. a search's own query plan)."""
     descending = [F(key).desc() for key in keys]
-    count = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+    with counting():
+        count = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
     after, before = _decode(older, keys), _decode(newer, keys)
     if before is not None and after is None:
         ascending = [F(key).asc() for key in keys]
@@ -81,7 +90,7 @@ def keyset_page(
         more_newer = len(found) > PAGE_SIZE
         items = found[:PAGE_SIZE][::-1]
         if not items:  # nothing newer any more: the first page
-            return keyset_page(rows, keys, older=None, newer=None)
+            return keyset_page(rows, keys, older=None, newer=None, counting=counting)
         return Page(
             items,
             older=_encode(items[-1], keys),

@@ -5,6 +5,8 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.db.models import (
     Count,
     Exists,
@@ -203,7 +205,13 @@ def library_page(generations: QuerySet[Generation], filters: dict, cursors) -> P
     """One page of the list from the ``older``/``newer`` cursors of its links (none: the
     first page; one that is not ours: the first page too)."""
     keys = ("like_count", "created", "pk") if filters["sort"] == MOST_LIKED else ("created", "pk")
-    return keyset_page(generations, keys, older=cursors.get("older"), newer=cursors.get("newer"))
+    return keyset_page(
+        generations,
+        keys,
+        older=cursors.get("older"),
+        newer=cursors.get("newer"),
+        counting=search.index_first if filters["q"] else nullcontext,
+    )
 
 
 def clips_with_media(pks: list[int]) -> QuerySet[Clip]:

@@ -9,9 +9,10 @@ database: triggers on SQLite, a generated column on PostgreSQL (ensure_index).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
@@ -21,6 +22,13 @@ TABLE = Generation._meta.db_table
 FTS = f"{TABLE}_fts"  # SQLite's external-content FTS5 table
 WORDS = re.compile(r"\w+")
 MAX_WORDS = 8  # a pasted paragraph is not a search
+MATCHES = "search_vector @@ to_tsquery('simple', %s)"  # PostgreSQL
+# Up to this many matches, PostgreSQL lists them from the index; more, it tests newest first.
+FEW_MATCHES = 2000
+# The plans that index_first rules out, for the rest of its transaction.
+SCANS = (
+    "SELECT set_config('enable_seqscan', '{0}', true), set_config('enable_indexscan', '{0}', true)"
+)
 
 
 def text_for(prompt: str, clips: Iterable[Clip]) -> str:
@@ -44,10 +52,38 @@ def matching(query: str) -> Q:
         return Q(pk__in=[])
     if connection.vendor == "postgresql":
         terms = " & ".join(f"'{word}':*" for word in words)
-        sql = f"{TABLE}.search_vector @@ to_tsquery('simple', %s)"
+        if _few_matches(terms):  # their ids, from the index, once (an InitPlan)
+            sql = f"{TABLE}.id = ANY(ARRAY(SELECT id FROM {TABLE} WHERE {MATCHES}))"
+        else:  # many: the newest songs are tested one by one, and 20 are soon found
+            sql = f"{TABLE}.{MATCHES}"
         return Q(RawSQL(sql, [terms], output_field=BooleanField()))
     terms = " ".join(f'"{word}"*' for word in words)
     return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [terms]))
+
+
+@contextmanager
+def index_first() -> Iterator[None]:
+    """PostgreSQL: plan the queries inside with the full-text index (a bitmap scan).
+
+    Left to itself, the planner would rather read songs newest first and test each one's text,
+    which costs far more than it estimates (every text comes from TOAST storage): 0.8 s at
+    100,000 songs for a word that matches none of them, where the index answers in 1 ms.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(SCANS.format("off"))
+        yield
+        cursor.execute(SCANS.format("on"))
+
+
+def _few_matches(terms: str) -> bool:
+    """Whether the index finds at most FEW_MATCHES songs, of any team (counted no further)."""
+    with index_first(), connection.cursor() as cursor:
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {MATCHES} LIMIT %s) found"
+        cursor.execute(sql, [terms, FEW_MATCHES + 1])
+        return cursor.fetchone()[0] <= FEW_MATCHES
 
 
 SQLITE_INDEX = [
