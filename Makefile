@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@echo "Studio: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the worker)"
+	@echo "Studio: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server and the workers)"
 	STUDIO_PORT=$(PORT) $(BIN)/honcho start --no-colour
 
 test: $(STAMP)

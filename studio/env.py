@@ -96,17 +96,19 @@ def env_url(
     return value.rstrip("/")
 
 
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE"}  # database_config
+
+
 def database_config(url: str | None, data_dir: Path) -> dict:
     """Django DATABASES['default'] from DATABASE_URL, or SQLite in the data dir."""
+    # Several worker processes write at once: wait for the lock, and take it at the start of a
+    # transaction (a deferred one that turns into a write fails at once instead of waiting).
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "OPTIONS": dict(SQLITE_OPTIONS)}
     if url is None:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": data_dir / "studio.sqlite3",
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-        }
+        return {**sqlite, "NAME": data_dir / "studio.sqlite3"}
     parts = urlsplit(url)
     if parts.scheme in ("sqlite", "sqlite3"):
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path) or ":memory:"}
+        return {**sqlite, "NAME": unquote(parts.path) or ":memory:"}
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         raise ImproperlyConfigured(
             f"DATABASE_URL must start with postgres:// or sqlite://, got scheme {parts.scheme!r}"

@@ -213,8 +213,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Background tasks (django-q2): Redis when configured, else the database as broker.
 Q_CLUSTER: dict = {
     "name": "studio",
-    # Tasks mostly wait on the network (uploads, polls, downloads), and one worker runs the
-    # reconciler loop: more workers than cores.
+    # Tasks mostly wait on the network (submissions, polls, webhooks' look-ups), and one worker
+    # runs the reconciler loop: more workers than cores.
     "workers": 4,
     "timeout": 600,
     "retry": 660,
@@ -223,6 +223,9 @@ Q_CLUSTER: dict = {
     "catch_up": False,
     "save_limit": 500,
     "label": "Background tasks",
+    # The file-storing tasks' own queue and cluster (studio/enqueue.py), started with
+    # `Q_CLUSTER_NAME=ingest manage.py qcluster`: checks and analysis use the CPU, one per core.
+    "ALT_CLUSTERS": {"ingest": {"workers": 2}},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

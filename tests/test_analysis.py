@@ -1,5 +1,6 @@
-"""Tempo and key: analysed after ingest (pipeline/analysis.py), warmed before the worker forks,
-backfilled by `manage.py analyse_tempo_key`, shown with each take and filtered on in the library."""
+"""Tempo and key: analysed after ingest (pipeline/analysis.py), warmed before the ingest cluster
+forks, backfilled by `manage.py analyse_tempo_key`, shown with each take and filtered on in the
+library."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django_q.conf import Conf
 
 from studio.library.presenters import generation_views
 from studio.library.queries import song_for_user
@@ -160,7 +162,13 @@ def test_a_process_forked_after_warming_analyses_without_compiling_again():
     assert took < 3.0, f"{took:.1f} s: it compiled again (cold, librosa takes ~10 s)"
 
 
-def test_qcluster_warms_the_analysis_before_it_starts_the_cluster(monkeypatch):
+@pytest.mark.parametrize(
+    ("cluster", "expected"),
+    [("ingest", ["warm", "cluster"]), ("studio", ["cluster"])],  # only where songs are analysed
+)
+def test_qcluster_warms_the_analysis_before_it_starts_the_ingest_cluster(
+    monkeypatch, cluster, expected
+):
     calls = []
 
     class NoCluster:
@@ -170,9 +178,10 @@ def test_qcluster_warms_the_analysis_before_it_starts_the_cluster(monkeypatch):
 
     monkeypatch.setattr(analysis, "warm", lambda: calls.append("warm") or 0.0)
     monkeypatch.setattr(qcluster, "Cluster", NoCluster)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster)
     with pytest.raises(RuntimeError):
         call_command("qcluster")
-    assert calls == ["warm", "cluster"]
+    assert calls == expected
 
 
 def test_the_web_process_never_imports_librosa(tmp_path):

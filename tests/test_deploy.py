@@ -57,7 +57,9 @@ def _installed(tmp_path, name: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("unit", ["studio-web.service", "studio-worker.service"])
+@pytest.mark.parametrize(
+    "unit", ["studio-web.service", "studio-worker.service", "studio-ingest.service"]
+)
 def test_systemd_units_verify(tmp_path, unit):
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed here; the units are checked where it is")
@@ -132,4 +134,6 @@ def test_deploy_units_run_commands_that_exist():
     worker = (DEPLOY / "studio-worker.service").read_text()
     assert "gunicorn studio.wsgi" in web and "manage.py migrate" in web
     assert "manage.py qcluster" in worker
+    ingest = (DEPLOY / "studio-ingest.service").read_text()
+    assert "Environment=Q_CLUSTER_NAME=ingest" in ingest and "manage.py qcluster" in ingest
     assert "X-Accel" not in web  # nginx decides; the app only needs STUDIO_X_ACCEL_PREFIX

@@ -40,7 +40,10 @@ def test_healthz_reports_each_part_without_secrets(client, simulator, settings):
     assert body["status"] == "degraded"
     assert simulator.token not in response.content.decode()
     leases.beat()
-    assert client.get("/healthz").json()["worker"]["ok"] is True
+    body = client.get("/healthz").json()
+    assert body["worker"]["ok"] is True and body["ingest"]["ok"] is False  # one cluster each
+    leases.beat(leases.INGEST_HEARTBEAT)  # as the ingest cluster's qcluster does
+    assert client.get("/healthz").json()["ingest"]["ok"] is True
 
 
 @pytest.mark.django_db

@@ -91,6 +91,13 @@ def test_real_upstream_when_a_token_is_set(load):
     assert s.RSFLOWHUB_API_URL == "http://127.0.0.1:9000/api/v1"
 
 
+def test_a_sqlite_database_url_waits_for_the_lock_like_the_default(load, tmp_path):
+    named = load(DATABASE_URL=f"sqlite://{tmp_path}/other.sqlite3").DATABASES["default"]
+    assert named["NAME"] == f"{tmp_path}/other.sqlite3"
+    assert named["OPTIONS"] == load().DATABASES["default"]["OPTIONS"]
+    assert named["OPTIONS"]["transaction_mode"] == "IMMEDIATE"  # several workers write at once
+
+
 def test_good_values(load):
     s = load(
         DATABASE_URL="postgres://studio:p%40ss@db.internal:5433/studio",

@@ -1,6 +1,7 @@
-"""Workers on two machines (issue 17): two worker sets, each with its own local data dir, share
-PostgreSQL, Redis and the bucket. 50 songs are made; every clip plays and downloads from the web
-process, nothing was submitted twice and no file was stored twice.
+"""Workers on two machines (issue 17): two worker sets (each both clusters, the main one and
+`ingest`), each with its own local data dir, share PostgreSQL, Redis and the bucket. 50 songs
+are made; every clip plays and downloads from the web process, nothing was submitted twice and
+no file was stored twice.
 
 Needs what it says: PostgreSQL and Redis (CI's second pass sets DATABASE_URL and REDIS_URL).
 """
@@ -8,22 +9,16 @@ Needs what it says: PostgreSQL and Redis (CI's second pass sets DATABASE_URL and
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.db import connection
-from django_q.brokers import get_broker
-from django_q.conf import Conf
 
 from studio.enqueue import enqueue
 from studio.songs.models import Clip, Generation
 from tests.pipeline import accepted_refs, song
-from tests.workers import ROOT, database_url
+from tests.workers import cluster_env, purge_queues, start_clusters, stop_clusters, wait_for
 
 SONGS = 50
 Status = Generation.Status
@@ -37,57 +32,26 @@ pytestmark = [
 
 
 def machine(name: str, simulator, s3, data_dir) -> list[subprocess.Popen]:
-    """One machine's worker cluster, as its unit runs it."""
+    """One machine's two worker clusters, as its units run them."""
     data_dir.mkdir(parents=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "STUDIO_DATA_DIR": str(data_dir),
-        "SECRET_KEY": settings.SECRET_KEY,  # queued tasks are signed with it
-        "FLOWMUSIC_API_TOKEN": simulator.token,
-        "FLOWMUSIC_API_URL": simulator.flowmusic_url,
-        "AWS_STORAGE_BUCKET_NAME": s3.storage["OPTIONS"]["bucket_name"],
-        "AWS_S3_ENDPOINT_URL": s3.endpoint,
-        "AWS_ACCESS_KEY_ID": s3.storage["OPTIONS"]["access_key"],
-        "AWS_SECRET_ACCESS_KEY": s3.storage["OPTIONS"]["secret_key"],
-        "AWS_S3_REGION_NAME": s3.storage["OPTIONS"]["region_name"],
-    }
+    options = s3.storage["OPTIONS"]
+    env = cluster_env(
+        simulator,
+        data_dir,
+        AWS_STORAGE_BUCKET_NAME=options["bucket_name"],
+        AWS_S3_ENDPOINT_URL=s3.endpoint,
+        AWS_ACCESS_KEY_ID=options["access_key"],
+        AWS_SECRET_ACCESS_KEY=options["secret_key"],
+        AWS_S3_REGION_NAME=options["region_name"],
+    )
     env.pop("PUBLIC_URL", None)
-    with open(data_dir / f"{name}.log", "ab") as log:
-        return [
-            subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        ]
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_for(condition, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.25)
+    return start_clusters(env, data_dir / f"{name}.log")
 
 
 def test_fifty_songs_on_two_machines_play_from_the_web_host(
     simulator, s3_media, owner_client, team, owner, tmp_path
 ):
-    get_broker(Conf.PREFIX).purge_queue()  # nothing left over by earlier tests
+    purge_queues()  # nothing left over by earlier tests
     for email in ("alice@example.com", "bob@example.com"):  # room for a burst across machines
         simulator.state.set_account(email, max_jobs=20)
     made = [song(team, owner, prompt=f"two machines, song {n}") for n in range(SONGS)]
@@ -100,7 +64,7 @@ def test_fifty_songs_on_two_machines_play_from_the_web_host(
         done = Generation.objects.filter(pk__in=[g.pk for g in made], status=Status.COMPLETED)
         wait_for(lambda: done.count() == SONGS, f"{SONGS} songs completed", timeout=240)
     finally:
-        stop(workers)
+        stop_clusters(workers)
 
     # Each song was sent once, and never more at once than an account allows.
     refs = Counter(accepted_refs(simulator.state))

@@ -1,4 +1,5 @@
-"""Run pipeline steps in a real separate process (a worker), so tests can kill it mid-step."""
+"""Real worker processes for tests: pipeline steps in a separate process (so a test can kill it
+mid-step), and both django-q2 clusters as `make run` starts them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+
+from studio.enqueue import INGEST
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,3 +60,67 @@ def kill_when(process: subprocess.Popen, condition, timeout: float = 30.0) -> No
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+
+
+def cluster_env(simulator, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a worker host: the test database, the simulator, its own data dir."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "STUDIO_DATA_DIR": str(data_dir),
+        "SECRET_KEY": settings.SECRET_KEY,  # queued tasks are signed with it
+        "FLOWMUSIC_API_TOKEN": simulator.token,
+        "FLOWMUSIC_API_URL": simulator.flowmusic_url,
+        **extra,
+    }
+    env.pop("Q_CLUSTER_NAME", None)
+    return env
+
+
+def start_clusters(env: dict[str, str], log: Path) -> list[subprocess.Popen]:
+    """Both django-q2 clusters, as `make run` (the Procfile) and the systemd units start them:
+    `manage.py qcluster` and `Q_CLUSTER_NAME=ingest manage.py qcluster`, each in its own
+    process group (as under honcho), writing to `log`."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as output:
+        return [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=ROOT,
+                env=env | extra,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for extra in ({}, {"Q_CLUSTER_NAME": INGEST})
+        ]
+
+
+def stop_clusters(clusters: list[subprocess.Popen], timeout: float = 30.0) -> float:
+    """SIGTERM each cluster's process group at once (as honcho and systemd do) and wait; the
+    seconds until all had exited. A cluster still there after `timeout` is killed."""
+    started = time.monotonic()
+    for cluster in clusters:
+        if cluster.poll() is None:
+            os.killpg(cluster.pid, signal.SIGTERM)
+    for cluster in clusters:
+        try:
+            cluster.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+    return time.monotonic() - started
+
+
+def purge_queues() -> None:
+    """Empty both clusters' queues of tasks left by earlier tests."""
+    for name in (Conf.PREFIX, INGEST):
+        get_broker(name).purge_queue()
+
+
+def wait_for(condition, what: str, timeout: float = 60.0, every: float = 0.1) -> None:
+    """Until `condition()` holds; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(every)

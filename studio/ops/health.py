@@ -1,4 +1,5 @@
-"""GET /healthz: database, broker, worker heartbeat and upstream, as JSON without secrets."""
+"""GET /healthz: database, broker, worker and ingest heartbeats and upstream, as JSON without
+secrets."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from studio.flowmusic import FlowMusicClient, UpstreamError
 from studio.songs.pipeline import leases
 
-# The reconciler beats every few seconds while it loops; it is scheduled every minute.
+# The reconciler beats every few seconds while it loops (it is scheduled every minute); the
+# ingest cluster every few seconds while it runs.
 HEARTBEAT_STALE = timedelta(minutes=3)
 UPSTREAM_CACHE_SECONDS = 30
 UPSTREAM_TIMEOUT = 3.0
@@ -48,8 +50,8 @@ def _broker() -> dict:
         return {"ok": False, "kind": "orm", "error": type(exc).__name__}
 
 
-def _worker() -> dict:
-    last = leases.last_beat()
+def _worker(heartbeat: str = leases.HEARTBEAT) -> dict:
+    last = leases.last_beat(heartbeat)
     if last is None:
         return {"ok": False, "last_seen": None, "error": "no worker has run yet"}
     age = timezone.now() - last
@@ -88,6 +90,7 @@ def healthz(request):
         "database": _database(),
         "broker": _broker(),
         "worker": _worker(),
+        "ingest": _worker(leases.INGEST_HEARTBEAT),  # the cluster storing files
         "upstream": _upstream(),
     }
     # Only the database makes the app unusable; the rest degrade (queue waits, pages load).

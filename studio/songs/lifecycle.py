@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.songs.models import CoverArtJob, Generation, GenerationEvent, LyricsDraft, side_jobs
@@ -150,6 +151,7 @@ def claim(pk: int, email: str, credits: Decimal | None = None) -> bool:
         account_email=email,
         credits=credits or None,
         submit_started=timezone.now(),
+        next_poll=None,  # set by an early webhook only, until accepted
         error_code="",
         error_message="",
     )
@@ -176,8 +178,12 @@ def requeue(
     )
 
 
-def accept(pk: int, *, jobid: str, email: str, result: dict, first_poll: float) -> bool:
-    """submitting (or unknown, when adopted) → running, with the upstream's jobid."""
+def accept(
+    pk: int, *, jobid: str, email: str, result: dict, first_poll: float, poll_interval: float
+) -> bool:
+    """submitting (or unknown, when adopted) → running, with the upstream's jobid: first looked
+    at after `first_poll` seconds, unless a webhook came before the jobid did (its look is due
+    already: acceptance.early_webhook)."""
     now = timezone.now()
     return _move(
         "accept",
@@ -189,8 +195,8 @@ def accept(pk: int, *, jobid: str, email: str, result: dict, first_poll: float) 
         result=result,
         error_code="",
         error_message="",
-        next_poll=now + timedelta(seconds=first_poll),
-        poll_interval=first_poll,
+        next_poll=Coalesce(F("next_poll"), Value(now + timedelta(seconds=first_poll))),
+        poll_interval=poll_interval,
     )
 
 

@@ -4,6 +4,7 @@ schedule, so they keep these names; the work lives in pipeline/ and compose/."""
 
 from __future__ import annotations
 
+from studio.enqueue import enqueue
 from studio.flowmusic import FlowMusicClient
 from studio.songs.compose import covers, lyrics
 from studio.songs.models import Generation
@@ -22,15 +23,15 @@ def submit_generation(generation_id: int) -> None:
 
 
 def check_job(generation_id: int) -> None:
-    """Look at one job now (a webhook said so); fetch its files if it completed."""
+    """Look at one job now (a webhook said so); if it completed, its files are next."""
     with FlowMusicClient.from_settings() as client:
         if tracking.look_now(client, generation_id) == Status.FETCHING:
+            enqueue("ingest", generation_id)
             dispatch.dispatch(client)  # its slot is free as soon as the job is done
-            media.store_files(client, generation_id)
 
 
 def ingest(generation_id: int) -> None:
-    """Copy a completed job's files into our storage."""
+    """Copy a completed job's files into our storage (on the ingest cluster)."""
     with FlowMusicClient.from_settings() as client:
         media.store_files(client, generation_id)
 

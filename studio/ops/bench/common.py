@@ -98,5 +98,9 @@ def gunicorn(port: int, env: dict[str, str], workers: int = 1, threads: int = 8)
     )
 
 
-def qcluster(env: dict[str, str]):
-    return process([sys.executable, "manage.py", "qcluster"], env)
+def qcluster(env: dict[str, str], name: str | None = None):
+    """The main django-q2 cluster, or the one called `name` (as `Q_CLUSTER_NAME=ingest`)."""
+    env = {key: value for key, value in env.items() if key != "Q_CLUSTER_NAME"}
+    return process(
+        [sys.executable, "manage.py", "qcluster"], env | ({"Q_CLUSTER_NAME": name} if name else {})
+    )

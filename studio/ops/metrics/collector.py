@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Greatest
 from django_q.brokers import get_broker
+from django_q.conf import Conf
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -19,6 +20,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.utils import floatToGoString
 
+from studio.enqueue import INGEST
 from studio.ops.models import MetricCounter
 from studio.songs.models import Generation, UpstreamAccount
 
@@ -78,12 +80,14 @@ def _jobs() -> GaugeMetricFamily:
 
 def _queue_depth() -> GaugeMetricFamily | None:
     try:
-        depth = get_broker().queue_size()
+        depth = sum(get_broker(name).queue_size() or 0 for name in (Conf.PREFIX, INGEST))
     except Exception:  # a broker that is down must not take the other metrics with it
         log.warning("metrics: could not read the task queue's size", exc_info=True)
         return None
     return GaugeMetricFamily(
-        "studio_queue_depth", "Background tasks waiting in django-q2's broker.", value=depth or 0
+        "studio_queue_depth",
+        "Background tasks waiting in django-q2's broker (both queues: main and ingest).",
+        value=depth,
     )
 
 

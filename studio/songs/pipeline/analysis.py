@@ -4,8 +4,9 @@ Analysed in the worker right after a song completes (media_files.analyse_takes, 
 ingest.store_files: its takes are playable first, and an analysis that fails leaves the song as
 it is), or by `manage.py analyse_tempo_key` for clips stored before; never in a web request.
 librosa is imported inside the functions only, so the web process never loads it: it compiles
-(numba) when first imported, about 10 s, so `manage.py qcluster` calls warm() once before the
-cluster forks its workers, and every worker (and any worker restarted later) inherits it.
+(numba) when first imported, about 10 s, so the ingest cluster's `manage.py qcluster` (where
+songs are stored and analysed) calls warm() once before it forks its workers, and every worker
+(and any worker restarted later) inherits it.
 
 The first two minutes are plenty for both, mixed to mono at 22,050 Hz; the chroma (key) comes
 from a second, finer spectrum at half that rate. A 3-minute song takes a fraction of a second.

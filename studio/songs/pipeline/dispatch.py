@@ -2,7 +2,8 @@
 
 A generation is claimed (queued → submitting) before POST /music, and its outcome is written
 after. Only answers that prove the song was *not* accepted put it back in the queue; a timeout,
-a 5xx or a dropped connection leave it `unknown`, never resubmitted automatically.
+a 5xx or a dropped connection leave it `unknown`, never resubmitted automatically. A burst is
+sent no faster than its files are stored (send_room).
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ log = logging.getLogger(__name__)
 Status = Generation.Status
 
 MAX_BACKOFF = 300.0
+# Songs finished upstream whose files are not stored yet, plus songs sent in the last
+# SEND_WINDOW (they may finish before the first count sees them): while this many are in the
+# way, sending more would only make each of them wait longer (in a burst of quick jobs the
+# ingest cluster is the slower side).
+INGEST_ROOM = 2  # as many as the ingest cluster has workers
+SEND_WINDOW = timedelta(seconds=2)
+# Only songs that finished this recently count, so a stuck ingest cannot stop the queue.
+INGEST_WINDOW = timedelta(minutes=2)
 LOOKING = "Flow Music did not answer; looking for the song in its job list…"
 UNREACHABLE = "Upstream unreachable, will retry."
 NO_ACCOUNT = (
@@ -103,9 +112,23 @@ def _claim(generation: Generation, account: UpstreamAccount, cost: costs.Cost) -
     return CLAIMED if lifecycle.claim(generation.pk, account.email, cost.credits) else FULL
 
 
+def send_room() -> int:
+    """How many more songs may be sent now without outrunning the storing of their files."""
+    now = timezone.now()
+    waiting = Generation.objects.filter(
+        status=Status.FETCHING,
+        fetch_attempts__lte=1,  # the first attempt, queued or under way (not a retry's wait)
+        upstream_completed__gte=now - INGEST_WINDOW,
+    )
+    just_sent = Generation.objects.filter(
+        status__in=Generation.ACTIVE, submit_started__gte=now - SEND_WINDOW
+    )
+    return max(0, INGEST_ROOM - waiting.count() - just_sent.count())
+
+
 def dispatch(client: FlowMusicClient, limit: int = 100) -> int:
     """Submit queued generations, oldest first, while their accounts have free slots."""
-    queue = list(_eligible_queue()[:limit])
+    queue = list(_eligible_queue()[: min(limit, send_room())])
     if not queue:
         return 0
     try:
@@ -206,7 +229,7 @@ def _send(client: FlowMusicClient, pk: int, email: str) -> None:
     except UpstreamError as exc:
         _refused(client, generation, email, exc)
     else:
-        record_accepted(pk, job, email)
+        record_accepted(generation, job, email)
 
 
 def _send_edit(client: FlowMusicClient, generation: Generation, email: str) -> None:
@@ -217,7 +240,7 @@ def _send_edit(client: FlowMusicClient, generation: Generation, email: str) -> N
     except UpstreamError as exc:
         _refused(client, generation, email, exc)
     else:
-        record_accepted(generation.pk, job, email)
+        record_accepted(generation, job, email)
 
 
 def _refused(

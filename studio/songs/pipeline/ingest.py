@@ -5,7 +5,7 @@ a worker killed mid-download leaves nothing half-written; a stored file is never
 A link the guard refuses, a file over its cap or deadline, or bytes that are not what they claim
 fail the job at once (fetching again cannot help); a network failure is retried with backoff;
 any failure at all counts toward the attempt limit (DESIGN §5 invariant 8). Once complete, the
-takes' tempo and key are analysed (media_files.analyse_takes).
+takes' loudness, tempo and key are measured (media_files.analyse_takes).
 """
 
 from __future__ import annotations

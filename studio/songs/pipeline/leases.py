@@ -1,4 +1,4 @@
-"""Named leases in the database: one reconciler loop across all workers, and its heartbeat."""
+"""Named leases in the database: one reconciler loop across all workers, and heartbeats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from studio.songs.models import Lease
 
-HEARTBEAT = "worker-heartbeat"
+HEARTBEAT = "worker-heartbeat"  # the reconciler's, on the main cluster
+INGEST_HEARTBEAT = "ingest-heartbeat"  # the ingest cluster's (its qcluster command beats it)
 
 
 @transaction.atomic
@@ -36,12 +37,12 @@ def release(name: str, holder: str) -> None:
     Lease.objects.filter(name=name, holder=holder).update(expires=timezone.now())
 
 
-def beat() -> None:
+def beat(name: str = HEARTBEAT) -> None:
     """The worker is alive (read by /healthz)."""
     now = timezone.now()
-    if not Lease.objects.filter(name=HEARTBEAT).update(expires=now):
-        Lease.objects.get_or_create(name=HEARTBEAT, defaults={"expires": now})
+    if not Lease.objects.filter(name=name).update(expires=now):
+        Lease.objects.get_or_create(name=name, defaults={"expires": now})
 
 
-def last_beat():
-    return Lease.objects.filter(name=HEARTBEAT).values_list("expires", flat=True).first()
+def last_beat(name: str = HEARTBEAT):
+    return Lease.objects.filter(name=name).values_list("expires", flat=True).first()

@@ -1,6 +1,6 @@
 """A stored WAV's integrated loudness (ITU-R BS.1770, via pyloudnorm) and true peak (dBTP).
 
-Measured in the worker when the WAV is stored (media_files.store), or by
+Measured by the ingest worker right after the song completes (media_files.analyse_takes), or by
 `manage.py analyse_loudness` for clips stored before; never in a web request. The player
 plays every take at the same loudness with gain_db.
 

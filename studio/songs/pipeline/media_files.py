@@ -1,6 +1,6 @@
 """One clip file from an upstream link to our storage: fetched by the guarded downloader,
 checked by its bytes, then moved into place (DESIGN §5 invariants 7 and 8). Once the song is
-complete, its stored WAVs' tempo and key are analysed (analyse_takes)."""
+complete (playable), its stored WAVs' loudness, tempo and key are measured (analyse_takes)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from studio.mediatypes import CLIP_FILES, extension
 from studio.songs import filecheck
 from studio.songs.models import Clip, Generation
 from studio.songs.pipeline.analysis import UNANALYSED, Analysis, analyse
-from studio.songs.pipeline.loudness import measure
+from studio.songs.pipeline.loudness import Loudness, measure
 from studio.songs.pipeline.peaks import waveform_peaks
 from studio.upstream.download import LIMITS, download
 
@@ -97,10 +97,9 @@ def check(field: str, path: Path) -> list[float] | None:
 def store(clip: Clip, field: str, path: Path) -> None:
     """Check `path`, move it into storage as the clip's `field`; the temp file is gone after.
 
-    A WAV's waveform peaks and loudness (loudness.measure) are read from it first."""
+    A WAV's waveform peaks are read from it first (the check: a few milliseconds)."""
     try:
         peaks = check(field, path)
-        loudness = measure(path) if field == "wav" else None
         name = f"{clip.generation_id}-{clip.slot}{extension(CLIP_FILES[field])}"
         with open(path, "rb") as handle:
             getattr(clip, field).save(name, _TempFile(handle, name=str(path)), save=False)
@@ -109,9 +108,6 @@ def store(clip: Clip, field: str, path: Path) -> None:
     updates: dict[str, object] = {field: getattr(clip, field).name}
     if peaks is not None:
         updates["peaks"] = clip.peaks = peaks
-    if loudness is not None:
-        updates["loudness_lufs"] = clip.loudness_lufs = loudness.lufs
-        updates["true_peak_db"] = clip.true_peak_db = loudness.true_peak_db
     Clip.objects.filter(pk=clip.pk).update(**updates)
 
 
@@ -141,24 +137,49 @@ def analyse_stored(clip: Clip) -> Analysis | None:
         return analyse(handle)
 
 
+def measure_stored(clip: Clip) -> Loudness | None:
+    """The loudness and true peak of the clip's stored WAV; None when it is not in storage."""
+    try:
+        handle = storage_files.open_stored(clip.wav)
+    except FileNotFoundError:
+        return None
+    with handle:
+        return measure(handle)
+
+
+def _analysed(clip: Clip) -> dict[str, object]:
+    """What the clip's WAV says that the clip does not have yet (each part on its own: one that
+    fails leaves the other)."""
+    found: dict[str, object] = {}
+    try:
+        if clip.loudness_lufs is None and (loudness := measure_stored(clip)) is not None:
+            found.update(loudness_lufs=loudness.lufs, true_peak_db=loudness.true_peak_db)
+    except Exception:
+        log.exception("clip %s: its WAV could not be read for loudness", clip.pk)
+    try:
+        if clip.tempo_bpm is None and not clip.key:
+            result = analyse_stored(clip)
+            if result is not None and result != UNANALYSED:
+                found.update(tempo_bpm=result.tempo_bpm, key=result.key or "")  # "": not null
+    except Exception:
+        log.exception("clip %s: its WAV could not be read for tempo and key", clip.pk)
+    return {name: value for name, value in found.items() if value is not None}
+
+
 def analyse_takes(generation: Generation) -> int:
-    """Analyse the stored WAV of each clip of a completed song not analysed yet; how many.
+    """Measure the loudness, tempo and key of each stored WAV of a completed song that lacks
+    them; how many clips gained something.
 
     From storage, after completing: the takes are playable without waiting for it (the temp
     file is gone by then). Never raises: storage that fails to answer leaves a clip without,
-    for `manage.py analyse_tempo_key`; so does a stop request, rather than delay the stop.
+    for `manage.py analyse_loudness` and `analyse_tempo_key`; so does a stop request, rather
+    than delay the stop.
     """
     done = 0
-    for clip in generation.clips.exclude(wav="").filter(tempo_bpm__isnull=True, key=""):
+    for clip in generation.clips.exclude(wav=""):
         if stopping.requested():
             break
-        try:
-            result = analyse_stored(clip)
-        except Exception:
-            log.exception("clip %s: its WAV could not be read for tempo and key", clip.pk)
-            continue
-        if result is not None and result != UNANALYSED:
-            key = result.key or ""  # a CharField: "" rather than null
-            Clip.objects.filter(pk=clip.pk).update(tempo_bpm=result.tempo_bpm, key=key)
+        if found := _analysed(clip):
+            Clip.objects.filter(pk=clip.pk).update(**found)
             done += 1
     return done

@@ -115,5 +115,5 @@ def _find_job(
             continue
         if job.reply_ref != str(generation.pk):
             continue
-        return job.jobid if record_accepted(generation.pk, job, generation.account_email) else None
+        return job.jobid if record_accepted(generation, job, generation.account_email) else None
     return None

@@ -12,6 +12,7 @@ import logging
 import time
 from datetime import timedelta
 
+from studio.enqueue import enqueue
 from studio.flowmusic import (
     TRANSIENT,
     AccountError,
@@ -24,7 +25,7 @@ from studio.flowmusic import (
 from studio.songs import lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation
-from studio.songs.pipeline import ingest, tracking
+from studio.songs.pipeline import tracking
 from studio.songs.pipeline.acceptance import record_accepted
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def stems_request(generation: Generation) -> EditRequest:
 
 
 def make_stems(generation_id: int) -> str | None:
-    """Ask for a claimed stems generation's stems and store them; returns its new status."""
+    """Ask for a claimed stems generation's stems and queue their files; returns its new status."""
     generation = (
         Generation.objects.select_related("source_clip")
         .filter(pk=generation_id, status=Status.SUBMITTING, operation=Generation.Operation.STEMS)
@@ -71,11 +72,11 @@ def make_stems(generation_id: int) -> str | None:
             message = "These stems were already being made for this take; see its Stems."
             lifecycle.fail(generation.pk, ErrorCode.UPSTREAM, message, only_from=Status.SUBMITTING)
             return Status.FAILED
-        if not record_accepted(generation.pk, job, generation.account_email):
+        if not record_accepted(generation, job, generation.account_email):
             return Generation.objects.get(pk=generation.pk).status
         status = tracking.apply_job(Generation.objects.get(pk=generation.pk), job)
         if status == Status.FETCHING:
-            return ingest.store_files(client, generation.pk)
+            enqueue("ingest", generation.pk)  # stored on the ingest cluster, like any take
         return status
 
 

@@ -17,14 +17,13 @@ from studio.flowmusic import FlowMusicClient, Job, MalformedResponse, NotFound, 
 from studio.songs import lifecycle, search
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
+from studio.songs.pipeline import polling
 from studio.songs.pipeline.acceptance import job_record
 from studio.songs.pipeline.boundary import fail_unreadable, own_job
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
 
-MAX_POLL_INTERVAL = 30.0
-POLL_GROWTH = 1.5
 POLL_CONCURRENCY = 4
 POLL_BATCH = 40
 # Jobs are kept upstream about a week; a 404 after that means it is gone for good.
@@ -39,8 +38,9 @@ MODERATED_MESSAGE = (
 )
 
 
-def apply_job(generation: Generation, job: Job) -> str:
-    """Move a running generation along from a fresh job record; returns the new status."""
+def apply_job(generation: Generation, job: Job) -> str | None:
+    """Move a running generation along from a fresh job record; returns the new status, or None
+    when another look (a webhook's, a poll) moved it to `fetching` first and queues its files."""
     if job.is_completed:
         with transaction.atomic():
             moved = lifecycle.mark_fetching(
@@ -52,14 +52,14 @@ def apply_job(generation: Generation, job: Job) -> str:
             if moved:
                 _create_clips(generation, job)
                 search.refresh(generation.pk)
-        return Status.FETCHING if moved else Generation.objects.get(pk=generation.pk).status
+        return Status.FETCHING if moved else None
     if job.is_failed:
         code, message = _failure(job)
         lifecycle.fail(
             generation.pk, code, message, only_from=Status.RUNNING, result=job_record(job)
         )
         return Status.FAILED
-    _poll_later(generation, min(generation.poll_interval * POLL_GROWTH, MAX_POLL_INTERVAL))
+    _poll_later(generation, polling.next_interval(generation.poll_interval))
     return Status.RUNNING
 
 
@@ -133,7 +133,7 @@ def handle_lookup_error(generation: Generation, exc: UpstreamError) -> None:
         message = "Expired upstream: Flow Music no longer knows this job."
         lifecycle.fail(generation.pk, ErrorCode.EXPIRED, message, only_from=Status.RUNNING)
         return
-    _poll_later(generation, min(generation.poll_interval * 2, MAX_POLL_INTERVAL * 2))
+    _poll_later(generation, min(generation.poll_interval * 2, polling.MAX_POLL_INTERVAL * 2))
 
 
 def look_now(client: FlowMusicClient, generation_id: int) -> str | None:

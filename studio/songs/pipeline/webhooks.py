@@ -1,7 +1,8 @@
 """POST /hooks/flowmusic/<token>/: "look at this job now" (DESIGN §5.3).
 
 The body is never trusted (unsigned, may repeat or never come): the token in the URL names the
-generation, and the job is re-read from the upstream by a background task.
+generation, and the job is re-read from the upstream by a background task. A webhook can beat
+the answer to POST /music: it is kept until the jobid is stored, never dropped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from studio.enqueue import enqueue
 from studio.songs.models import Generation
+from studio.songs.pipeline.acceptance import early_webhook
 
+Status = Generation.Status
 # Late duplicates of a delivery are still welcome for a while; after that the token is dead.
 TOKEN_GRACE = timedelta(hours=1)
 
@@ -34,6 +37,9 @@ def flowmusic_webhook(request, token: str):
     )
     if generation is None or _expired(generation):
         raise Http404()
-    if generation.status == Generation.Status.RUNNING:
+    # A job still being submitted is looked at as soon as its jobid is stored (early_webhook);
+    # a running one now, also when its jobid came meanwhile.
+    kept = generation.status != Status.RUNNING and early_webhook(generation.pk)
+    if not kept and Generation.objects.filter(pk=generation.pk, status=Status.RUNNING).exists():
         enqueue("check_job", generation.pk)
     return HttpResponse("ok", content_type="text/plain")

@@ -7,8 +7,10 @@ request and the main loop stops the cluster. And honcho and systemd signal the w
 group: the sentinel and workers must not die mid-task, so they are forked with SIGTERM and
 SIGINT blocked and learn of the stop through `studio.stopping`, the event they share.
 
-Before it forks anything, it warms the tempo and key analysis (librosa compiles on first use,
-~10 s): the workers, and any the sentinel starts again later, inherit that compiled code.
+`Q_CLUSTER_NAME=ingest` starts the cluster that stores files (studio/enqueue.py). Before it
+forks anything, that one warms the tempo and key analysis (librosa compiles on first use, ~10 s):
+the workers, and any the sentinel starts again later, inherit that compiled code; and while it
+runs it beats a heartbeat for /healthz (the main cluster's reconciler beats its own).
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_q.cluster import Cluster
+from django_q.conf import Conf
 
 from studio import stopping
-from studio.songs.pipeline import analysis
+from studio.enqueue import INGEST
+from studio.songs.pipeline import analysis, leases
 
 log = logging.getLogger(__name__)
 SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # Long work hands over within about a second; past this the cluster is ended by force.
 STOP_GRACE = 4.0
+HEARTBEAT_EVERY = 5.0
 
 
 class Command(BaseCommand):
@@ -38,7 +43,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         settings.SECRET_KEY  # noqa: B018 (as django-q2's command: signing needs it)
-        _warm_analysis()
+        ingest = Conf.CLUSTER_NAME == INGEST
+        if ingest:
+            _warm_analysis()
         asked = threading.Event()
         cluster = Cluster()  # installs django-q2's handlers; replaced below
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # inherited by every forked child
@@ -48,9 +55,13 @@ class Command(BaseCommand):
             for signum in SIGNALS:
                 signal.signal(signum, lambda *_: asked.set())  # only records the request
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+        next_beat = 0.0
         while not asked.wait(0.5):
             if not cluster.sentinel.is_alive():
                 return
+            if ingest and time.monotonic() >= next_beat:
+                _beat()
+                next_beat = time.monotonic() + HEARTBEAT_EVERY
         log.info("stopping: long tasks hand over, then the cluster stops")
         stopping.request()
         _stop(cluster)
@@ -67,6 +78,13 @@ def _warm_analysis() -> None:
         log.exception("tempo and key analysis not warmed")
         return
     log.info("tempo and key analysis warmed in %.1f s", took)
+
+
+def _beat() -> None:
+    try:
+        leases.beat(leases.INGEST_HEARTBEAT)
+    except Exception:  # a database that is down shows as a stale heartbeat, not a dead cluster
+        log.warning("ingest heartbeat not written", exc_info=True)
 
 
 def _stop(cluster: Cluster) -> None:
