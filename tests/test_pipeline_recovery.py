@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from studio.flowmusic import FlowMusicClient
 from studio.songs import tasks
-from studio.songs.models import Clip, CoverArt, Generation
+from studio.songs.models import Clip, CoverArt, Generation, Lease
 from studio.songs.pipeline import ingest as ingestion
-from studio.songs.pipeline import media_files, recovery, tracking
+from studio.songs.pipeline import leases, media_files, recovery, tracking
 from tests.pipeline import Status, accepted_refs, drive, settled, song
 from tests.workers import kill_when, start_worker
 
@@ -76,6 +76,8 @@ def test_worker_restarted_mid_download_completes_with_identical_files(
     )
     assert Generation.objects.get(pk=generation.pk).status == Status.FETCHING
     simulator.state.faults.clear()
+    # Time passes: the killed worker's hold on the song runs out.
+    Lease.objects.filter(name=f"store-files-{generation.pk}").update(expires=timezone.now())
     tasks.ingest(generation.pk)  # the restarted worker
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETED
@@ -95,6 +97,29 @@ def test_worker_restarted_mid_download_completes_with_identical_files(
     assert not any(name.endswith(".part") for name in stored)
     ingestion.sweep_partials(older_than=timedelta(0))
     assert not list((tmp_path / "media" / "tmp").glob("*.part"))
+
+
+def test_a_song_being_stored_is_left_to_the_worker_storing_it(team, owner, simulator):
+    """A second download of the same song (restarted while the first waited in the queue)
+    would store each file again beside the first's copy."""
+    generation = song(team, owner)
+    with FlowMusicClient.from_settings() as client:
+        while tracking.look_now(client, generation.pk) == Status.RUNNING:
+            time.sleep(0.05)
+    lease = f"store-files-{generation.pk}"
+    assert leases.take(lease, "the first worker", tracking.FETCH_LEASE)
+    tasks.ingest(generation.pk)  # the second worker
+    generation.refresh_from_db()
+    assert generation.status == Status.FETCHING and generation.fetch_attempts == 0
+    assert not any(r.route == "GET /media" for r in simulator.state.requests)
+    assert not any(c.audio or c.wav or c.image for c in generation.clips.all())
+
+    leases.release(lease, "the first worker")  # it stopped without finishing
+    tasks.ingest(generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETED
+    assert all(c.audio and c.wav and c.image for c in generation.clips.all())
+    assert not Lease.objects.filter(name=lease).exists()  # dropped once done with
 
 
 def test_polling_finishes_a_job_whose_webhook_never_comes(

@@ -11,6 +11,7 @@ takes' loudness, tempo and key are measured (media_files.analyse_takes).
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,7 @@ from studio.mediatypes import CLIP_FILES
 from studio.songs import activity, lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
-from studio.songs.pipeline import media_files
+from studio.songs.pipeline import leases, media_files
 from studio.songs.pipeline.media_files import LABELS, BadMedia, sweep_partials
 from studio.songs.pipeline.tracking import FETCH_LEASE
 from studio.upstream.download import (
@@ -142,7 +143,21 @@ def _fetch_everything(client: FlowMusicClient, generation: Generation) -> Round:
 
 
 def store_files(client: FlowMusicClient, generation_id: int) -> str | None:
-    """Fetch every missing file of a `fetching` generation; completed once all are stored."""
+    """Fetch every missing file of a `fetching` generation; completed once all are stored.
+
+    One worker at a time per song: a second one (a download the reconciler restarted while the
+    first still waited in the queue) would store each file again beside the first's copy.
+    """
+    name, holder = f"store-files-{generation_id}", uuid.uuid4().hex
+    if not leases.take(name, holder, FETCH_LEASE):
+        return None
+    try:
+        return _store_files(client, generation_id)
+    finally:
+        leases.drop(name, holder)
+
+
+def _store_files(client: FlowMusicClient, generation_id: int) -> str | None:
     generation = Generation.objects.filter(pk=generation_id, status=Status.FETCHING).first()
     if generation is None:
         return None

@@ -37,6 +37,11 @@ def release(name: str, holder: str) -> None:
     Lease.objects.filter(name=name, holder=holder).update(expires=timezone.now())
 
 
+def drop(name: str, holder: str) -> None:
+    """Release for good: a lease named after one job is not needed again."""
+    Lease.objects.filter(name=name, holder=holder).delete()
+
+
 def beat(name: str = HEARTBEAT) -> None:
     """The worker is alive (read by /healthz)."""
     now = timezone.now()
