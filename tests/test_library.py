@@ -468,3 +468,24 @@ def test_a_vocal_take_without_lyrics_does_not_claim_to_be_instrumental(owner_cli
     generation.clips.update(lyrics="", lyrics_timing=None)
     page = owner_client.get(f"/songs/{generation.pk}/").content.decode()
     assert "Instrumental" not in page and "No lyrics came back for this take." in page
+
+
+def test_a_count_that_reached_the_cap_is_kept_a_while(owner_client, team, owner, monkeypatch):
+    """Counting up to the cap is the dearest count; "N+" stays true as songs are added."""
+    from django.core.cache import cache as shared_cache
+
+    from studio.library import pages, queries
+
+    monkeypatch.setattr(pages, "COUNT_CAP", 3)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    make_song(team, owner, prompt="a lone harbour", media=False)
+    songs = [make_song(team, owner, age_minutes=age, media=False) for age in range(1, 4)]
+    assert "3+ songs" in owner_client.get("/").content.decode()
+    assert "1 song found" in owner_client.get("/", {"q": "harbour"}).content.decode()
+    for song in songs[1:]:
+        song.delete()
+    assert "3+ songs" in owner_client.get("/").content.decode()  # kept
+    make_song(team, owner, prompt="harbour lights", media=False)
+    assert "2 songs found" in owner_client.get("/", {"q": "harbour"}).content.decode()
+    shared_cache.clear()  # as after CAPPED_SECONDS
+    assert "3 songs" in owner_client.get("/").content.decode()

@@ -79,3 +79,29 @@ def test_a_title_that_looks_like_a_mark_stays_text(owner_client, team, owner):
     row = _row(owner_client.get("/?q=sea"), song)
     assert html.escape(NEXT_MARK) in row and html.escape(CSRF_MARK) in row
     assert 'value="/?q=sea"' in row  # the real marks were filled in
+
+
+def _filters(response) -> str:
+    page = response.content.decode()
+    start = page.index('<form class="card filters"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_the_cached_filter_form_shows_each_request_its_own_values(
+    owner_client, team, owner, teammate
+):
+    make_song(team, owner, media=False)
+    plain = _filters(owner_client.get("/"))
+    assert _filters(owner_client.get("/")) == plain and "Clear</a>" not in plain
+
+    searched = _filters(owner_client.get("/?q=dawn&key=C+major"))
+    assert 'value="dawn"' in searched and "Clear</a>" in searched
+    assert '<option value="C major" selected>' in searched
+    nonsense = _filters(owner_client.get("/?q=dawn&tempo_from=abc"))  # shown back, ignored
+    assert 'value="abc"' in nonsense and "Clear</a>" not in nonsense
+    assert 'value="dusk"' in _filters(owner_client.get("/?q=dusk"))
+    assert _filters(owner_client.get("/")) == plain
+
+    teammate.username = "renamed"  # a teammate's new name shows under Whose songs
+    teammate.save()
+    assert f'<option value="{teammate.pk}">renamed</option>' in _filters(owner_client.get("/"))

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from studio.library import queries
+from studio.library.forms import UNFILTERED
+from studio.library.queries import library_generations
 from studio.songs import search
 from studio.songs.models import Clip, Generation
 from tests.test_library import listed, make_song
@@ -52,6 +55,22 @@ def test_a_table_rebuild_that_drops_the_triggers_is_repaired(owner_client, team,
     assert found(owner_client, "wind") == [song.pk] and found(owner_client, "first") == []
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 options")
+def test_an_index_made_without_prefix_indexes_is_made_again(owner_client, team, owner):
+    song = make_song(team, owner, prompt="amber waves", media=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {search.FTS}")
+        cursor.execute(  # as earlier versions made it
+            f"CREATE VIRTUAL TABLE {search.FTS} USING fts5(search_text, "
+            f"content='{Generation._meta.db_table}', content_rowid='id')"
+        )
+    search.ensure_index()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.FTS])
+        assert search.PREFIXES in cursor.fetchone()[0]
+    assert found(owner_client, "a") == [song.pk] and found(owner_client, "wav") == [song.pk]
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
 def test_the_search_reads_the_index_not_every_row(team):
     sql, params = Generation.objects.filter(
@@ -63,11 +82,23 @@ def test_the_search_reads_the_index_not_every_row(team):
     assert "VIRTUAL TABLE INDEX" in plan and search.FTS in plan, plan
 
 
-@pytest.mark.parametrize("few", [2000, 0], ids=["listed-from-the-index", "tested-newest-first"])
-def test_few_and_many_matches_find_the_same_songs(owner_client, team, owner, monkeypatch, few):
-    # PostgreSQL lists up to FEW_MATCHES matches from the index and tests songs one by one
-    # beyond that (0: always); SQLite reads its index either way.
-    monkeypatch.setattr(search, "FEW_MATCHES", few)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_a_search_is_counted_from_the_list_of_matches(team, owner):
+    """Not by reading the team's songs newest first until COUNT_CAP of them match, which for
+    a rare word means reading every one."""
+    rows = library_generations(team, owner, {**UNFILTERED, "q": "dream"}, search.COUNT)
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert plan.startswith("SEARCH songs_generation USING INTEGER PRIMARY KEY"), plan
+
+
+@pytest.mark.parametrize("cap", [1000, 0], ids=["listed-from-the-index", "tested-newest-first"])
+def test_few_and_many_matches_find_the_same_songs(owner_client, team, owner, monkeypatch, cap):
+    # A page starts from the index's list of matches when the count of them stays within the
+    # cap, and tests songs newest first when it does not (0: always).
+    monkeypatch.setattr(queries, "COUNT_CAP", cap)
     sea = make_song(team, owner, prompt="slow waves on the sea", age_minutes=3, media=False)
     make_song(team, owner, prompt="desert highway at night", age_minutes=2, media=False)
     seaside = make_song(team, owner, prompt="seaside town in winter", age_minutes=1, media=False)

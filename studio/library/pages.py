@@ -4,8 +4,6 @@ shifts a page. The count stops at COUNT_CAP rather than scanning a whole large t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,19 +66,24 @@ def _beyond(keys: tuple[str, ...], values: list, older: bool) -> Q:
     return Q(**{f"{keys[0]}__{op}e": values[0]}) & condition
 
 
+def capped_count(rows: QuerySet) -> int:
+    """How many `rows` there are, counted no further than COUNT_CAP + 1."""
+    return rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
 def keyset_page(
     rows: QuerySet,
     keys: tuple[str, ...],
     *,
     older: str | None,
     newer: str | None,
-    counting: Callable[[], AbstractContextManager] = nullcontext,
+    count: int | None = None,
 ) -> Page:
-    """One page of `rows`, ordered by `keys` descending (the last key unique, e.g. pk); the
-    count is made inside `counting()` (e.g. a search's own query plan)."""
+    """One page of `rows`, ordered by `keys` descending (the last key unique, e.g. pk);
+    `count`: capped_count(rows) when the caller has made it already."""
     descending = [F(key).desc() for key in keys]
-    with counting():
-        count = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if count is None:
+        count = capped_count(rows)
     after, before = _decode(older, keys), _decode(newer, keys)
     if before is not None and after is None:
         ascending = [F(key).asc() for key in keys]
@@ -90,7 +93,7 @@ def keyset_page(
         more_newer = len(found) > PAGE_SIZE
         items = found[:PAGE_SIZE][::-1]
         if not items:  # nothing newer any more: the first page
-            return keyset_page(rows, keys, older=None, newer=None, counting=counting)
+            return keyset_page(rows, keys, older=None, newer=None, count=count)
         return Page(
             items,
             older=_encode(items[-1], keys),

@@ -5,11 +5,15 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import nullcontext
 
+from django.core.cache import cache
 from django.db.models import (
+    CharField,
     Count,
     Exists,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -20,7 +24,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from studio.library.forms import MINE, MOST_LIKED
-from studio.library.pages import Page, keyset_page
+from studio.library.pages import COUNT_CAP, Page, capped_count, keyset_page
 from studio.songs import search
 from studio.songs.models import Clip, Generation
 from studio.teams.access import team_for
@@ -42,6 +46,7 @@ CLIP_UNUSED = ("audio_url", "wav_url", "image_url")
 CLIP_MEDIA_FIELDS = ("lyrics", "lyrics_timing", "peaks")
 # Up to this many takes or likes, a filter lists their songs; beyond it, checks song by song.
 SHORT_LIST = 5000
+CAPPED_SECONDS = 60
 
 
 def clip_for_user(user, pk: int) -> Clip:
@@ -99,17 +104,18 @@ def teammates(team, user) -> list:
     ]
 
 
-def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
+def library_generations(team, user, filters: dict, plan: str = search.MANY) -> QuerySet[Generation]:
     """Completed generations with clips, newest (or most liked) first; a fixed number of
     queries per page.
 
     The clips come without their media columns: see clips_with_media. Picks only and Liked
-    list only the takes that are picked, liked by the user, or both.
+    list only the takes that are picked, liked by the user, or both. A search is tested as
+    its `plan` says (search.COUNT, FEW or MANY).
     """
     by_take = filters["picks"] or filters["liked"]
     clips = _picked_and_liked(listed_clips(), user, filters)
     generations = (
-        Generation.objects.filter(team=team, status=Generation.Status.COMPLETED)
+        _completed(team, unindexed=bool(filters["q"]) and search.from_the_list(plan))
         .filter(Exists(Clip.objects.filter(generation=OuterRef("pk"))))
         .select_related("author", "cover_art", "source_clip")
         .annotate(version_count=_version_count())
@@ -119,7 +125,7 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
     # Subqueries rather than joins: one row per generation, no DISTINCT needed. (Exists stops at
     # the first match; IN over a small set of picks or likes is cheaper than Exists per row.)
     if query := filters["q"]:
-        generations = generations.filter(search.matching(query))
+        generations = generations.filter(search.matching(query, plan))
     if filters["who"] == MINE:
         generations = generations.filter(author=user)
     elif filters["who"]:  # a teammate's id: the form offers no one else's
@@ -144,6 +150,23 @@ def library_generations(team, user, filters: dict) -> QuerySet[Generation]:
     if filters["sort"] == MOST_LIKED:
         return generations.order_by("-like_count", "-created", "-pk")
     return generations.order_by("-created", "-pk")
+
+
+class Unindexed(Func):
+    """SQLite's `+column`: the same value, which the planner will not look up in an index."""
+
+    template = "+%(expressions)s"
+
+
+def _completed(team, unindexed: bool) -> QuerySet[Generation]:
+    """The team's completed generations; `unindexed`, by a test that no index answers, so that
+    SQLite starts from the search's list of matches instead (search.from_the_list)."""
+    if not unindexed:
+        return Generation.objects.filter(team=team, status=Generation.Status.COMPLETED)
+    return Generation.objects.alias(
+        in_team=Unindexed("team_id", output_field=IntegerField()),
+        in_status=Unindexed("status", output_field=CharField()),
+    ).filter(in_team=team.pk, in_status=Generation.Status.COMPLETED)
 
 
 def _few(rows: QuerySet) -> bool:
@@ -201,17 +224,37 @@ def _version_count():
     )
 
 
-def library_page(generations: QuerySet[Generation], filters: dict, cursors) -> Page:
+def library_page(team, user, filters: dict, cursors) -> Page:
     """One page of the list from the ``older``/``newer`` cursors of its links (none: the
-    first page; one that is not ours: the first page too)."""
+    first page; one that is not ours: the first page too).
+
+    A search is counted first, from the index's list of matches; the count then tells the
+    page how to test the songs: from that list when it is short, newest first when not."""
     keys = ("like_count", "created", "pk") if filters["sort"] == MOST_LIKED else ("created", "pk")
+    count = _count(team, user, filters)
+    plan = search.FEW if filters["q"] and count <= COUNT_CAP else search.MANY
     return keyset_page(
-        generations,
+        library_generations(team, user, filters, plan),
         keys,
         older=cursors.get("older"),
         newer=cursors.get("newer"),
-        counting=search.index_first if filters["q"] else nullcontext,
+        count=count,
     )
+
+
+def _count(team, user, filters: dict) -> int:
+    """capped_count of the list. A count that reached the cap is kept for CAPPED_SECONDS:
+    "1,000+" stays true while songs are added, and counting that far is the dearest count."""
+    # Mine and Liked are the user's; a team's creation tells it from one that had its id.
+    values = repr((team.pk, team.created, user.pk, sorted(filters.items())))
+    key = "library:capped:" + hashlib.blake2b(values.encode(), digest_size=16).hexdigest()
+    if cache.get(key):
+        return COUNT_CAP + 1
+    with search.index_first() if filters["q"] else nullcontext():
+        count = capped_count(library_generations(team, user, filters, search.COUNT))
+    if count > COUNT_CAP:
+        cache.set(key, True, CAPPED_SECONDS)
+    return count
 
 
 def clips_with_media(pks: list[int]) -> QuerySet[Clip]:

@@ -9,12 +9,12 @@ from django.utils.cache import patch_vary_headers
 from studio.http import HtmxHttpRequest
 from studio.library.downloads import clip_name
 from studio.library.edit_views import song_page
+from studio.library.filter_panel import filters_panel
 from studio.library.forms import LibraryFilterForm
 from studio.library.presenters import generation_views
 from studio.library.queries import (
     clip_for_user,
     is_filtered,
-    library_generations,
     library_page,
     teammates,
 )
@@ -31,18 +31,20 @@ def library(request: HtmxHttpRequest):
     team = team_for(request.user)
     form = LibraryFilterForm(request.GET, members=teammates(team, request.user))
     filters = form.filters()
-    generations = library_generations(team, request.user, filters)
-    page = library_page(generations, filters, request.GET)
+    page = library_page(team, request.user, filters, request.GET)
     items = generation_views(page.items, request.user)
+    filtered = is_filtered(filters)
     context = {
         "form": form,
         "page": page,
         "items": items,
         "rows": library_rows(request, items, request.get_full_path()),
-        "filtered": is_filtered(filters),
+        "filtered": filtered,
     }
     htmx = request.htmx
     partial = htmx.target == "library-results" and not htmx.history_restore_request
+    if not partial:
+        context["filters_panel"] = filters_panel(form, filtered)
     template = "library/partials/results.html" if partial else "library/library.html"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))

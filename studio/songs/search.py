@@ -23,12 +23,13 @@ FTS = f"{TABLE}_fts"  # SQLite's external-content FTS5 table
 WORDS = re.compile(r"\w+")
 MAX_WORDS = 8  # a pasted paragraph is not a search
 MATCHES = "search_vector @@ to_tsquery('simple', %s)"  # PostgreSQL
-# Up to this many matches, PostgreSQL lists them from the index; more, it tests newest first.
-FEW_MATCHES = 2000
-# The plans that index_first rules out, for the rest of its transaction.
-SCANS = (
-    "SELECT set_config('enable_seqscan', '{0}', true), set_config('enable_indexscan', '{0}', true)"
-)
+# How a search is planned: COUNT, the songs counted from the index's list of matches; FEW
+# matches (the count did not reach COUNT_CAP), a page that starts from that list too; MANY, a
+# page that reads the songs newest first and tests each, soon full.
+COUNT, FEW, MANY = "count", "few", "many"
+# What index_first changes, for the rest of its transaction (then as it was).
+PLANNER = ("enable_seqscan", "enable_indexscan", "max_parallel_workers_per_gather")
+INDEX_FIRST = ("off", "off", "0")
 
 
 def text_for(prompt: str, clips: Iterable[Clip]) -> str:
@@ -45,50 +46,63 @@ def refresh(generation_id: int) -> None:
     )
 
 
-def matching(query: str) -> Q:
-    """Generations whose text has every word of `query` (as a word or a word's start)."""
-    words = WORDS.findall(query.lower())[:MAX_WORDS]
-    if not words:
+def matching(query: str, plan: str = MANY) -> Q:
+    """Generations whose text has every word of `query` (as a word or a word's start), as
+    tested in the `plan` (see PLANS)."""
+    terms = _terms(query)
+    if not terms:
         return Q(pk__in=[])
     if connection.vendor == "postgresql":
-        terms = " & ".join(f"'{word}':*" for word in words)
-        if _few_matches(terms):  # their ids, from the index, once (an InitPlan)
+        if plan == FEW:  # their ids, from the index, once (an InitPlan)
             sql = f"{TABLE}.id = ANY(ARRAY(SELECT id FROM {TABLE} WHERE {MATCHES}))"
-        else:  # many: the newest songs are tested one by one, and 20 are soon found
+        else:  # tested song by song: a page soon full, or a count made inside index_first
             sql = f"{TABLE}.{MATCHES}"
         return Q(RawSQL(sql, [terms], output_field=BooleanField()))
-    terms = " ".join(f'"{word}"*' for word in words)
     return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [terms]))
+
+
+def from_the_list(plan: str) -> bool:
+    """SQLite: whether to leave the team's own index aside, so that the planner starts from
+    the full-text index's list of matches (which, left to itself, it would not)."""
+    return connection.vendor == "sqlite" and plan != MANY
+
+
+def _terms(query: str) -> str:
+    """The query in the index's syntax: every word, each as a word's start; "" for none."""
+    words = WORDS.findall(query.lower())[:MAX_WORDS]
+    if connection.vendor == "postgresql":
+        return " & ".join(f"'{word}':*" for word in words)
+    return " ".join(f'"{word}"*' for word in words)
 
 
 @contextmanager
 def index_first() -> Iterator[None]:
-    """PostgreSQL: plan the queries inside with the full-text index (a bitmap scan).
+    """PostgreSQL: plan the queries inside with the full-text index (a bitmap scan), in one
+    process.
 
     Left to itself, the planner would rather read songs newest first and test each one's text,
     which costs far more than it estimates (every text comes from TOAST storage): 0.8 s at
-    100,000 songs for a word that matches none of them, where the index answers in 1 ms.
+    100,000 songs for a word that matches none of them, where the index answers in 1 ms. And
+    starting parallel workers for a count that stops at COUNT_CAP costs more than it saves.
     """
     if connection.vendor != "postgresql":
         yield
         return
+    settings = ", ".join(f"set_config('{name}', %s, true)" for name in PLANNER)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(SCANS.format("off"))
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in PLANNER))
+        before = cursor.fetchone()
+        cursor.execute(f"SELECT {settings}", INDEX_FIRST)
         yield
-        cursor.execute(SCANS.format("on"))
+        cursor.execute(f"SELECT {settings}", before)
 
 
-def _few_matches(terms: str) -> bool:
-    """Whether the index finds at most FEW_MATCHES songs, of any team (counted no further)."""
-    with index_first(), connection.cursor() as cursor:
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {MATCHES} LIMIT %s) found"
-        cursor.execute(sql, [terms, FEW_MATCHES + 1])
-        return cursor.fetchone()[0] <= FEW_MATCHES
-
-
+PREFIXES = "prefix='1 2 3'"
 SQLITE_INDEX = [
+    # Prefix indexes: a one- to three-letter start of a word ("a" as the search is typed) is
+    # one list in the index, instead of the merged lists of every word it starts.
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(search_text, content='{TABLE}',
-        content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+        content_rowid='id', tokenize='unicode61 remove_diacritics 2', {PREFIXES})""",
     f"""CREATE TRIGGER IF NOT EXISTS {FTS}_insert AFTER INSERT ON {TABLE} BEGIN
         INSERT INTO {FTS}(rowid, search_text) VALUES (new.id, new.search_text); END""",
     f"""CREATE TRIGGER IF NOT EXISTS {FTS}_delete AFTER DELETE ON {TABLE} BEGIN
@@ -107,7 +121,8 @@ POSTGRES_INDEX = [
 
 def ensure_index(using: str = "default", **kwargs) -> None:
     """Create the index if it is missing (post_migrate). On SQLite, a migration that rebuilds
-    the generations table drops its triggers: they are made again and the index rebuilt."""
+    the generations table drops its triggers: they are made again and the index rebuilt (as
+    is an index made without the prefix indexes)."""
     from django.db import connections
 
     db = connections[using]
@@ -118,11 +133,16 @@ def ensure_index(using: str = "default", **kwargs) -> None:
             return
         if db.vendor != "sqlite":
             return
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [FTS])
+        made = cursor.fetchone()
+        current = made is not None and PREFIXES in made[0]
+        if made and not current:
+            cursor.execute(f"DROP TABLE {FTS}")  # made before the prefix indexes
         cursor.execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
             [f"{FTS}_%"],
         )
-        complete = cursor.fetchone()[0] == 3
+        complete = current and cursor.fetchone()[0] == 3
         for statement in SQLITE_INDEX:
             cursor.execute(statement)
         if not complete:
