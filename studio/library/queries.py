@@ -117,10 +117,12 @@ def library_generations(team, user, filters: dict, plan: str = search.MANY) -> Q
     generations = (
         _completed(team, unindexed=bool(filters["q"]) and search.from_the_list(plan))
         .filter(Exists(Clip.objects.filter(generation=OuterRef("pk"))))
-        .select_related("author", "cover_art", "source_clip")
+        # Covers and sources by their own query, made only when one of the page has some: as
+        # joins, PostgreSQL spent longer planning the page than running it.
+        .select_related("author")
         .annotate(version_count=_version_count())
         .defer(*GENERATION_UNUSED)
-        .prefetch_related(Prefetch("clips", queryset=clips))
+        .prefetch_related(Prefetch("clips", queryset=clips), "cover_art", _sources())
     )
     # Subqueries rather than joins: one row per generation, no DISTINCT needed. (Exists stops at
     # the first match; IN over a small set of picks or likes is cheaper than Exists per row.)
@@ -211,6 +213,12 @@ def _tempo_and_key(filters: dict) -> QuerySet[Clip] | None:
     if high is not None:
         clips = clips.filter(tempo_bpm__lt=high + 0.5)
     return clips.filter(key=key) if key else clips
+
+
+def _sources() -> Prefetch:
+    """The take each edit was made from, as its "Made from" line names it."""
+    named = Clip.objects.only("generation_id", "slot", "title")
+    return Prefetch("source_clip", queryset=named)
 
 
 def _version_count():
