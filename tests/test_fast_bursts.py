@@ -18,8 +18,14 @@ from studio.songs import lifecycle
 from studio.songs.models import Generation
 from studio.songs.pipeline import dispatch, leases, webhooks
 from studio.songs.pipeline.acceptance import record_accepted
-from tests.pipeline import accepted_refs, song
-from tests.workers import cluster_env, purge_queues, start_clusters, stop_clusters, wait_for
+from tests.pipeline import song
+from tests.workers import (
+    assert_each_sent_once,
+    cluster_env,
+    complete_with,
+    purge_queues,
+    start_clusters,
+)
 
 Status = Generation.Status
 MAIN = Conf.PREFIX
@@ -121,18 +127,10 @@ def test_a_burst_with_both_clusters_completes_once_each(
         cluster_env(simulator, tmp_path / "data", PUBLIC_URL=live_server.url),
         tmp_path / "data" / "workers.log",
     )
-    try:
-        made = [song(team, owner, prompt=f"burst song {n}") for n in range(BURST)]
-        enqueue("reconcile")
-        done = Generation.objects.filter(pk__in=[g.pk for g in made], status=Status.COMPLETED)
-        wait_for(lambda: done.count() == BURST, f"{BURST} songs completed", timeout=180)
-    finally:
-        stop_clusters(clusters)
+    made = [song(team, owner, prompt=f"burst song {n}") for n in range(BURST)]
+    complete_with(clusters, made, timeout=180)
 
-    refs = Counter(accepted_refs(simulator.state))
-    assert len(refs) == BURST and max(refs.values()) == 1  # each sent exactly once
-    limits = {a.email: a.max_jobs for a in simulator.state.accounts}
-    assert all(peak <= limits[email] for email, peak in simulator.state.max_running.items())
+    assert_each_sent_once(simulator, BURST)
     assert any(a.status == 200 for a in simulator.state.webhook_log)
     # Each task ran where it belongs, and none failed.
     ran = Counter((t.func.rsplit(".", 1)[-1], t.cluster, t.success) for t in Task.objects.all())

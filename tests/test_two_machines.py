@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections import Counter
 
 import pytest
 from django.db import connection
 
-from studio.enqueue import enqueue
-from studio.songs.models import Clip, Generation
-from tests.pipeline import accepted_refs, song
-from tests.workers import cluster_env, purge_queues, start_clusters, stop_clusters, wait_for
+from studio.songs.models import Clip
+from tests.pipeline import song
+from tests.workers import (
+    assert_each_sent_once,
+    cluster_env,
+    complete_with,
+    purge_queues,
+    start_clusters,
+)
 
 SONGS = 50
-Status = Generation.Status
 pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"),
@@ -59,18 +62,10 @@ def test_fifty_songs_on_two_machines_play_from_the_web_host(
         *machine("one", simulator, s3_media, tmp_path / "one"),
         *machine("two", simulator, s3_media, tmp_path / "two"),
     ]
-    try:
-        enqueue("reconcile")
-        done = Generation.objects.filter(pk__in=[g.pk for g in made], status=Status.COMPLETED)
-        wait_for(lambda: done.count() == SONGS, f"{SONGS} songs completed", timeout=240)
-    finally:
-        stop_clusters(workers)
+    complete_with(workers, made, timeout=240)
 
     # Each song was sent once, and never more at once than an account allows.
-    refs = Counter(accepted_refs(simulator.state))
-    assert len(refs) == SONGS and max(refs.values()) == 1
-    limits = {a.email: a.max_jobs for a in simulator.state.accounts}
-    assert all(peak <= limits[email] for email, peak in simulator.state.max_running.items())
+    assert_each_sent_once(simulator, SONGS)
 
     # Every file is in the bucket once, under the name its clip records (a second store of the
     # same file would leave a renamed copy beside it); none on a worker's own disk.

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -15,7 +16,9 @@ from django.db import connection
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 
-from studio.enqueue import INGEST
+from studio.enqueue import INGEST, enqueue
+from studio.songs.models import Generation
+from tests.pipeline import accepted_refs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,3 +127,25 @@ def wait_for(condition, what: str, timeout: float = 60.0, every: float = 0.1) ->
     while not condition():
         assert time.monotonic() < deadline, f"never happened: {what}"
         time.sleep(every)
+
+
+def complete_with(clusters: list[subprocess.Popen], generations: list, timeout: float) -> None:
+    """Start the reconciler on `clusters`, wait until every one of `generations` completed,
+    then stop the clusters (whether they did or not)."""
+    try:
+        enqueue("reconcile")
+        done = Generation.objects.filter(
+            pk__in=[g.pk for g in generations], status=Generation.Status.COMPLETED
+        )
+        wait_for(lambda: done.count() == len(generations), "all completed", timeout=timeout)
+    finally:
+        stop_clusters(clusters)
+
+
+def assert_each_sent_once(simulator, count: int) -> None:
+    """`count` songs reached the upstream, each once, never more at a time than an account
+    allows."""
+    refs = Counter(accepted_refs(simulator.state))
+    assert len(refs) == count and max(refs.values()) == 1
+    limits = {a.email: a.max_jobs for a in simulator.state.accounts}
+    assert all(peak <= limits[email] for email, peak in simulator.state.max_running.items())
