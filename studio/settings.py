@@ -231,7 +231,7 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.2
+    Q_CLUSTER["poll"] = 0.1
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from studio.simulator.models import SimAccount
+from studio.simulator.models import SimAccount, iso
 from studio.simulator.server import SimulatorServer
 
 SONG = {"prompt": "lo-fi hip hop, mellow piano, 80 bpm, single take", "mode": "async"}
@@ -120,6 +120,11 @@ def test_async_song_is_pending_then_completes_with_real_media(simulator, api):
     # The jobid URL-encoded works as well as raw.
     again = api.get("/jobs/" + quote(job["jobid"], safe="")).json()
     assert [c["clip"] for c in again["clips"]] == [a["clip"], b["clip"]]
+    # Completed once its files were made (rendered for the first record asked for), as a real
+    # upstream has them by then; and the same time however often it is asked.
+    assert again["completed_at"] == done["completed_at"]
+    rendered = simulator.state.job(job["jobid"]).rendered_at
+    assert rendered and done["completed_at"] == iso(rendered)
 
 
 def test_sync_mode_is_the_default_and_blocks_until_completed(api):

@@ -77,6 +77,13 @@ class SimJob:
     base_url: str  # scheme://host/prefix of the submitting request, for webhook media URLs
     notified: bool = False
     edit: EditSpec | None = None  # None for a song
+    # When its files were first rendered (lazily, at the first record asked for after
+    # ready_at): the upstream's own completion, as a real one has its files by then.
+    rendered_at: float | None = None
+
+    @property
+    def finished_at(self) -> float:
+        return max(self.ready_at, self.rendered_at or 0.0)
 
     @property
     def operation(self) -> str | None:

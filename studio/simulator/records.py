@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -27,8 +28,6 @@ def job_record(job: SimJob, store: MediaStore, media_url: MediaUrl) -> dict:
     if job.operation:
         record["operation"] = job.operation
     if status != "pending":
-        record["completed_at"] = iso(job.ready_at)
-        record["duration_ms"] = round((job.ready_at - job.created) * 1000)
         if job.error:
             record["error"] = dict(job.error)
         else:
@@ -36,6 +35,9 @@ def job_record(job: SimJob, store: MediaStore, media_url: MediaUrl) -> dict:
             with ThreadPoolExecutor(len(job.clips)) as pool:  # render the takes side by side
                 clips = pool.map(lambda slot: clip_record(job, slot, store, media_url), slots)
                 record["clips"] = list(clips)
+            job.rendered_at = job.rendered_at or time.time()
+        record["completed_at"] = iso(job.finished_at)
+        record["duration_ms"] = round((job.finished_at - job.created) * 1000)
     record["request"] = job.request
     return record
 
