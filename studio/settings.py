@@ -210,6 +210,16 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if PUBLIC_URL else []
 SESSION_COOKIE_HTTPONLY = True
 
+# Each process's own cache: rendered library rows and players, the filter form, capped counts,
+# the health check's look at the upstream. Django's default keeps 300 entries, about five
+# library pages (a row, its two players); this keeps ~160 pages in at most ~50 MB a process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+
 # Background tasks (django-q2): Redis when configured, else the database as broker.
 Q_CLUSTER: dict = {
     "name": "studio",
