@@ -322,3 +322,38 @@ def test_the_comments_cost_a_fixed_number_of_queries(owner_client, owner, teamma
         talk = comments.conversation(clips)
         [(t.author, t.clip, [(r.author, r.clip) for r in t.replies.all()]) for t in talk.threads]
     assert len(queries) == 2
+
+
+def test_the_cached_list_shows_changes_at_once_and_each_viewer_their_own_controls(
+    owner, teammate, song, take_a
+):
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    def page(user) -> tuple[Client, str]:
+        browser = Client(enforce_csrf_checks=True)
+        browser.login(username=user.username, password=PASSWORD)
+        return browser, browser.get(reverse("song", args=[song.pk])).content.decode()
+
+    mine = say(owner, take_a, "first take is warmer")
+    _, seen = page(owner)
+    assert "first take is warmer" in seen
+    assert reverse("comment_delete", args=[mine.pk]) in seen  # the author's own Delete
+    _, theirs = page(teammate)
+    assert reverse("comment_delete", args=[mine.pk]) not in theirs
+
+    comments.edit(mine, owner, "second take is warmer")  # shown at once, marked edited
+    browser, seen = page(owner)
+    assert "second take is warmer" in seen and "edited</span>" in seen
+    owner.username = "renamed"
+    owner.save()
+    browser, seen = page(owner)
+    assert '<strong class="comment-author">renamed</strong>' in seen
+    # The Delete form of a cached list carries this page's own CSRF token.
+    form = seen[seen.index(f'action="{reverse("comment_delete", args=[mine.pk])}"') :]
+    token = form.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = browser.post(
+        reverse("comment_delete", args=[mine.pk]), {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302 and not Comment.objects.filter(pk=mine.pk).exists()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.http import HtmxHttpRequest
 from studio.library.comments.forms import CommentForm, EditCommentForm, ReplyForm
+from studio.library.comments.rendered import comment_list
 from studio.library.presenters import duration_text
 from studio.library.queries import generation_for_user, listed_clips
 from studio.songs.models import Clip, Generation
@@ -27,7 +28,11 @@ SECTION_ID = "comments"
 def song_context(request, generation: Generation) -> dict:
     """What the song page's Comments section needs (templates/comments/section.html)."""
     clips = list(generation.clips.all())  # prefetched by the song page
-    return _list_context(generation.pk, clips) | {"comment_form": _new_form(clips)}
+    listed = _list_context(generation.pk, clips)
+    return listed | {
+        "comments_list": comment_list(request, listed),
+        "comment_form": _new_form(clips),
+    }
 
 
 def _new_form(clips: list[Clip], chosen: int | None = None, stamped: bool = True) -> CommentForm:
