@@ -6,6 +6,7 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import nullcontext
 
 from django.core.cache import cache
@@ -239,10 +240,16 @@ def library_page(team, user, filters: dict, cursors) -> Page:
     A search is counted first, from the index's list of matches; the count then tells the
     page how to test the songs: from that list when it is short, newest first when not."""
     keys = ("like_count", "created", "pk") if filters["sort"] == MOST_LIKED else ("created", "pk")
-    count = _count(team, user, filters)
-    plan = search.FEW if filters["q"] and count <= COUNT_CAP else search.MANY
+    asked = (team, user, filters)
+    if filters["q"]:
+        count = _count(team, user, filters, lambda: library_generations(*asked, search.COUNT))
+        plan = search.FEW if count <= COUNT_CAP else search.MANY
+        generations = library_generations(*asked, plan)
+    else:  # the page's own rows are counted
+        generations = library_generations(*asked)
+        count = _count(team, user, filters, lambda: generations)
     return keyset_page(
-        library_generations(team, user, filters, plan),
+        generations,
         keys,
         older=cursors.get("older"),
         newer=cursors.get("newer"),
@@ -250,16 +257,17 @@ def library_page(team, user, filters: dict, cursors) -> Page:
     )
 
 
-def _count(team, user, filters: dict) -> int:
-    """capped_count of the list. A count that reached the cap is kept for CAPPED_SECONDS:
-    "1,000+" stays true while songs are added, and counting that far is the dearest count."""
+def _count(team, user, filters: dict, rows: Callable[[], QuerySet[Generation]]) -> int:
+    """capped_count of the list (`rows()`, made only when the count is not kept). A count
+    that reached the cap is kept for CAPPED_SECONDS: "1,000+" stays true while songs are
+    added, and counting that far is the dearest count."""
     # Mine and Liked are the user's; a team's creation tells it from one that had its id.
     values = repr((team.pk, team.created, user.pk, sorted(filters.items())))
     key = "library:capped:" + hashlib.blake2b(values.encode(), digest_size=16).hexdigest()
     if cache.get(key):
         return COUNT_CAP + 1
     with search.index_first() if filters["q"] else nullcontext():
-        count = capped_count(library_generations(team, user, filters, search.COUNT))
+        count = capped_count(rows())
     if count > COUNT_CAP:
         cache.set(key, True, CAPPED_SECONDS)
     return count
