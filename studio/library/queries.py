@@ -5,7 +5,6 @@ The ``*_for_user`` lookups answer 404, never 403: other teams' ids do not exist 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
 
@@ -25,6 +24,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from studio.library.forms import MINE, MOST_LIKED
+from studio.library.fragments import digest
 from studio.library.pages import COUNT_CAP, Page, capped_count, keyset_page
 from studio.songs import search
 from studio.songs.models import Clip, Generation
@@ -262,8 +262,7 @@ def _count(team, user, filters: dict, rows: Callable[[], QuerySet[Generation]]) 
     that reached the cap is kept for CAPPED_SECONDS: "1,000+" stays true while songs are
     added, and counting that far is the dearest count."""
     # Mine and Liked are the user's; a team's creation tells it from one that had its id.
-    values = repr((team.pk, team.created, user.pk, sorted(filters.items())))
-    key = "library:capped:" + hashlib.blake2b(values.encode(), digest_size=16).hexdigest()
+    key = "library:capped:" + digest([team.pk, team.created, user.pk, sorted(filters.items())])
     if cache.get(key):
         return COUNT_CAP + 1
     with search.index_first() if filters["q"] else nullcontext():

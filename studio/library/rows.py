@@ -10,7 +10,6 @@ row's escaped text can never contain, so only the marks are replaced.
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -19,10 +18,10 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from studio.library.fragments import FRAGMENT_SECONDS, digest
 from studio.library.presenters import GenerationView
 
 ROW_CACHE_PREFIX = "library:row:v1"  # a new version when generation.html changes
-ROW_CACHE_SECONDS = 24 * 3600
 CSRF_MARK = "<!--row-csrf-->"
 NEXT_MARK = "<!--row-next-->"
 NEXT_QUERY_MARK = "<!--row-next-query-->"  # the same, URL-quoted
@@ -48,7 +47,7 @@ def signature(item: GenerationView) -> str:
         values += [clip.pk, clip.slot, clip.title, clip.is_pick, take.duration]
         values += [take.tempo_bpm, take.key, take.track_json]
         values += [take.likes.names, take.likes.mine]
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+    return digest(values)
 
 
 def _render(item: GenerationView) -> str:
@@ -69,7 +68,7 @@ def library_rows(request, items: list[GenerationView], next_url: str) -> list[Sa
         key: _render(item) for key, item in zip(keys, items, strict=True) if key not in found
     }
     if missing:
-        cache.set_many(missing, ROW_CACHE_SECONDS)
+        cache.set_many(missing, FRAGMENT_SECONDS)
         found.update(missing)
     csrf, path, query = get_token(request), escape(next_url), escape(quote(next_url, safe="/"))
     return [

@@ -48,7 +48,7 @@ def refresh(generation_id: int) -> None:
 
 def matching(query: str, plan: str = MANY) -> Q:
     """Generations whose text has every word of `query` (as a word or a word's start), as
-    tested in the `plan` (see PLANS)."""
+    tested in the `plan` (COUNT, FEW or MANY)."""
     terms = _terms(query)
     if not terms:
         return Q(pk__in=[])

@@ -9,18 +9,15 @@ the CSRF token of the Delete forms is a mark, filled in per request as in librar
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from studio.library.fragments import cached, digest
 from studio.library.rows import CSRF_MARK
 from studio.together.comments import Conversation
 
 LIST_CACHE_PREFIX = "comments:list:v1"  # a new version when the comment templates change
-LIST_CACHE_SECONDS = 24 * 3600
 
 
 def signature(talk: Conversation, song_pk: int, viewer_pk: int) -> str:
@@ -31,17 +28,14 @@ def signature(talk: Conversation, song_pk: int, viewer_pk: int) -> str:
             values += [comment.pk, comment.parent_id, comment.author_id, author, comment.text]
             values += [comment.created, comment.edited, comment.at_seconds, comment.clip_id]
             values += [comment.clip.take_name]
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+    return digest(values)
 
 
 def comment_list(request, context: dict) -> SafeString:
     """templates/comments/list.html for `context` (comments, comments_song_pk)."""
     talk = context["comments"]
     key = f"{LIST_CACHE_PREFIX}:{signature(talk, context['comments_song_pk'], request.user.pk)}"
-    html = cache.get(key)
-    if html is None:
-        marked = {**context, "user": request.user, "csrf_token": mark_safe(CSRF_MARK)}
-        html = render_to_string("comments/list.html", marked)
-        cache.set(key, html, LIST_CACHE_SECONDS)
+    marked = {**context, "user": request.user, "csrf_token": mark_safe(CSRF_MARK)}
+    html = cached(key, lambda: render_to_string("comments/list.html", marked))
     # The mark only stands where {% csrf_token %} was rendered: escaped text has no "<".
     return mark_safe(html.replace(CSRF_MARK, get_token(request)))
