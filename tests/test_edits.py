@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from studio.songs import services
+from studio.songs.compose.forms import LYRICS_MAX
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Clip, Generation
 from tests.pipeline import Status, drive, settled, song
@@ -325,5 +326,7 @@ def test_an_edit_form_loads_into_its_panel_or_opens_on_a_page_of_its_own(owner_c
     panel = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<form" in panel and "<html" not in panel
     assert "A line to keep" in panel  # the take's lyrics, to edit
+    # Its counter: the take's lyrics against the compose page's own limit.
+    assert f'data-max="{LYRICS_MAX}"' in panel and f"{len(lyrics)} / {LYRICS_MAX:,}" in panel
     alone = owner_client.get(url).content.decode()
     assert "<html" in alone and "Back to the song" in alone and "Create take" in alone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 STUDIO = Path(__file__).resolve().parent.parent / "studio"
@@ -32,3 +33,16 @@ def test_no_function_is_over_50_lines():
                 if length > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(STUDIO)}:{node.lineno} {node.name} ({length})")
     assert long == []
+
+
+def test_every_page_title_is_plain_text():
+    """A `{% block title %}` left open swallows markup into the browser tab's title."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    titled = re.compile(r"{% block title %}(.*?){% endblock", re.S)
+    marked_up = [
+        f"{path.relative_to(templates)}: {title[:60]!r}"
+        for path in sorted(templates.rglob("*.html"))
+        for title in titled.findall(path.read_text())
+        if "<" in title or "\n" in title
+    ]
+    assert marked_up == []

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.teams.models import Invitation, Membership
@@ -121,3 +122,9 @@ def test_login_and_logout(client, owner):
     # The browser drops this site's storage too: the compose drafts (see static/js/logout.js).
     assert logout["Clear-Site-Data"] == '"storage"'
     assert client.get("/").status_code == 302
+
+
+def test_the_team_page_is_titled_team_and_shows_its_activity_once(owner_client, team):
+    page = owner_client.get(reverse("team")).content.decode()
+    assert "<title>Team · Studio</title>" in page
+    assert page.count('id="activity"') == 1

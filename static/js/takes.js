@@ -22,7 +22,6 @@
   // px. wavesurfer writes it into the <style> of its shadow root, which the CSP allows by its
   // sha256 (studio/ops/security.py): another height, or another wavesurfer, needs a new hash.
   const WAVE_HEIGHT = 64;
-  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   const waves = new Map(); // [data-waveform] element -> {surfer, clip, ready, shown}
   const started = new WeakSet();
   let boundAudio = null;
@@ -129,37 +128,6 @@
     waves.set(element, wave);
   }
 
-  // Lyrics
-
-  function lineAt(lines, seconds) {
-    // The last line that has started, kept through the gap before the next one.
-    let index = -1;
-    for (let i = 0; i < lines.length && Number(lines[i].dataset.start) <= seconds; i++) index = i;
-    if (index >= 0 && index === lines.length - 1 && seconds >= Number(lines[index].dataset.end)) {
-      return -1;
-    }
-    return index;
-  }
-
-  function showLine(box, index) {
-    const lines = box.querySelectorAll(".lyric-line[data-start]");
-    const line = index >= 0 ? lines[index] : null;
-    const old = box.querySelector(".lyric-line.current");
-    if (old === line) return;
-    if (old) {
-      old.classList.remove("current");
-      old.removeAttribute("aria-current");
-    }
-    if (!line) return;
-    line.classList.add("current");
-    line.setAttribute("aria-current", "true");
-    if (box.scrollHeight > box.clientHeight) {
-      // Inside its own box only: scrollIntoView would move the page under the listener.
-      const top = line.offsetTop - (box.clientHeight - line.offsetHeight) / 2;
-      box.scrollTo({ top: Math.max(0, top), behavior: reducedMotion.matches ? "auto" : "smooth" });
-    }
-  }
-
   // Following the player
 
   function sync() {
@@ -184,7 +152,7 @@
       const text = clock(mine ? seconds : 0);
       if (time && time.textContent !== text) time.textContent = text;
       const box = take.querySelector("[data-lyrics]");
-      if (box) showLine(box, mine ? lineAt(box.querySelectorAll(".lyric-line[data-start]"), seconds) : -1);
+      if (box) window.StudioLyrics.follow(box, mine ? seconds : null);
     });
     document.querySelectorAll("[data-compare-take]").forEach((button) => {
       const pressed = String(button.dataset.clip === id);

@@ -6,6 +6,7 @@ import random
 
 # The word the benchmarks search for: in roughly one prompt in twelve.
 SEARCH_WORD = "harmonica"
+USERNAME = "seed-{}"  # the seeded users: seed-1, seed-2, …
 
 GENRES = [
     "synth pop", "indie folk", "lo-fi hip hop", "dream pop", "post-rock", "city pop", "afrobeat",

@@ -42,12 +42,12 @@ PUBLIC_HEADERS = {
 PAGE_CACHE = "private, no-store"
 FILE_CACHE = "private, no-cache"
 DOWNLOADS = {"wav": "Download WAV", "mp3": "Download MP3", "lrc": "Download lyrics (.lrc)"}
-# The player's file, and each download: kind -> (content type, extension).
-FILE_KINDS = {
-    "m4a": (CLIP_FILES["audio"], ".m4a"),
-    "wav": (CLIP_FILES["wav"], ".wav"),
-    "mp3": (exports.FORMATS["mp3"].content_type, ".mp3"),
-    "lrc": ("text/plain; charset=utf-8", ".lrc"),
+# The player's file, and each download: kind -> content type (the extension follows from it).
+FILE_TYPES = {
+    "m4a": CLIP_FILES["audio"],
+    "wav": CLIP_FILES["wav"],
+    "mp3": exports.FORMATS["mp3"].content_type,
+    "lrc": "text/plain; charset=utf-8",
 }
 # The clip columns the page uses.
 PAGE_FIELDS = ("slot", "title", "duration_s", "lyrics", "lyrics_timing", "is_pick", "audio")
@@ -152,13 +152,12 @@ def shared_cover(request: HttpRequest, token: str) -> HttpResponseBase:
 def shared_clip_file(request: HttpRequest, token: str, slot: str, kind: str) -> HttpResponseBase:
     """A take's m4a (the player); its WAV, MP3 or .lrc only when the link allows downloads."""
     link = shares.link_for_token(token)
-    if kind not in FILE_KINDS or (kind != "m4a" and not link.allow_download):
+    if kind not in FILE_TYPES or (kind != "m4a" and not link.allow_download):
         raise Http404("No such file.")
     # Asked for again with every chunk a player streams: without the waveform and upstream URLs.
     clips = Clip.objects.defer("peaks", "audio_url", "wav_url", "image_url")
     clip = get_object_or_404(clips, generation=link.generation, slot=slot)
     clip.generation = link.generation  # the MP3's tags read its cover from it
-    content_type, suffix = FILE_KINDS[kind]
     if kind == "lrc":
         return _public(_lrc(clip), FILE_CACHE)
     if kind == "mp3":
@@ -171,9 +170,9 @@ def shared_clip_file(request: HttpRequest, token: str, slot: str, kind: str) -> 
     response = serve_file(
         request,
         stored,
-        filename=_file_name(clip, suffix),
+        filename=_file_name(clip, extension(FILE_TYPES[kind])),
         attachment=kind != "m4a",
-        content_type=content_type,
+        content_type=FILE_TYPES[kind],
     )
     return _public(response, FILE_CACHE)
 
@@ -183,7 +182,7 @@ def _lrc(clip: Clip) -> HttpResponse:
     if not has_timed_lines(clip.lyrics, clip.lyrics_timing):
         raise Http404("This take has no timed lyrics.")
     response = HttpResponse(
-        build_lrc(_title(clip), clip.lyrics, clip.lyrics_timing), content_type=FILE_KINDS["lrc"][0]
+        build_lrc(_title(clip), clip.lyrics, clip.lyrics_timing), content_type=FILE_TYPES["lrc"]
     )
     response["Content-Disposition"] = attachment(safe_filename(_file_name(clip, ".lrc")))
     return response

@@ -46,16 +46,18 @@ def child_env(**extra: str | None) -> dict[str, str]:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], ready_url: str | None = None):
-    """Run a child (e.g. gunicorn, qcluster) for the duration of a `with` block."""
-    child = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def process(
+    args: list[str], env: dict[str, str], ready_url: str | None = None, log: Path | None = None
+):
+    """Run a child (e.g. gunicorn, qcluster) for the duration of a `with` block.
+
+    Its own session: Ctrl-C reaches only the command running it, which then stops it gracefully.
+    Its output goes to `log` when given (and is shown if it does not start), else nowhere.
+    """
+    with log.open("wb") if log else open(os.devnull, "wb") as out:
+        child = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         if ready_url:
             deadline = time.monotonic() + 60
@@ -65,7 +67,8 @@ def process(args: list[str], env: dict[str, str], ready_url: str | None = None):
                     break
                 except httpx.HTTPError:
                     if time.monotonic() > deadline or child.poll() is not None:
-                        raise RuntimeError(f"{args[0]} did not start") from None
+                        output = log.read_text(errors="replace")[-4000:] if log else ""
+                        raise RuntimeError(f"{args[0]} did not start\n{output}") from None
                     time.sleep(0.2)
         yield child
     finally:
@@ -77,7 +80,10 @@ def process(args: list[str], env: dict[str, str], ready_url: str | None = None):
             child.wait()
 
 
-def gunicorn(port: int, env: dict[str, str], workers: int = 1, threads: int = 8):
+def gunicorn(
+    port: int, env: dict[str, str], workers: int = 1, threads: int = 8, log: Path | None = None
+):
+    """The app as the Procfile serves it (gunicorn reads gunicorn.conf.py from ROOT itself)."""
     return process(
         [
             sys.executable,
@@ -95,6 +101,7 @@ def gunicorn(port: int, env: dict[str, str], workers: int = 1, threads: int = 8)
         ],
         env,
         ready_url=f"http://127.0.0.1:{port}/healthz",
+        log=log,
     )
 
 

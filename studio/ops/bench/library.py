@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from studio.library.pages import PAGE_SIZE
 from studio.ops.bench.common import figure, percentile
 from studio.ops.bench.pageweight import collect_static
-from studio.ops.management.commands.seed_library import SEARCH_WORD, USERNAME
+from studio.ops.seed_text import SEARCH_WORD, USERNAME
 from studio.songs.models import Clip, Generation
 from studio.teams.models import Membership
 from studio.together.models import Comment, Like, Project, ProjectItem, ShareLink

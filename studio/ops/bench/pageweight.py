@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from studio.ops.bench.common import figure
-from studio.ops.management.commands.seed_library import USERNAME
+from studio.ops.seed_text import USERNAME
 
 BUDGET = 150 * 1024
 

@@ -25,6 +25,13 @@ THEME_MAX = 2_000  # POST /music/lyrics: the theme and the structure
 STRUCTURE_MAX = 2_000
 MAX_IMAGES = 10  # refImage1..refImage10, the cover included
 MAX_AUDIO = 10
+# The counters under the prompt and lyrics boxes (compose and the take edit forms).
+LIMITS = {
+    "prompt": PROMPT_MAX,
+    "lyrics": LYRICS_MAX,
+    "prompt_text": f"{PROMPT_MAX:,}",
+    "lyrics_text": f"{LYRICS_MAX:,}",
+}
 SECTION_TAGS = ("[Verse]", "[Pre-Chorus]", "[Chorus]", "[Bridge]", "[Outro]")
 INSTRUMENTAL_NOTE = "Instrumental songs have no lyrics"
 GHOSTWRITER_NOTE = "Only used when Flow Music writes the lyrics"

@@ -86,7 +86,7 @@ def render_compose(
         "account_error": next((a.error for a in known if a.email == account and a.error), ""),
         "tags": forms.SECTION_TAGS,
         "rsflowhub_costs": cover_forms.CoverArtForm.costs(),
-        "limits": LIMITS,
+        "limits": forms.LIMITS,
         "counts": counts,
         "count_text": {name: f"{count:,}" for name, count in counts.items()},
         "restore_draft": not form.is_bound and not form.initial,
@@ -95,14 +95,6 @@ def render_compose(
         "budget": budgets.state(team.pk, request.user.pk),
     }
     return render(request, "songs/compose.html", context, status=parts.get("status", 200))
-
-
-LIMITS = {
-    "prompt": forms.PROMPT_MAX,
-    "lyrics": forms.LYRICS_MAX,
-    "prompt_text": f"{forms.PROMPT_MAX:,}",
-    "lyrics_text": f"{forms.LYRICS_MAX:,}",
-}
 
 
 def _typed_value(form: forms.SongForm):

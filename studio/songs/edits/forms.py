@@ -8,15 +8,12 @@ from typing import Any, ClassVar
 from django import forms
 
 from studio.songs.compose.fields import TextField
-from studio.songs.compose.forms import SECTION_TAGS
+from studio.songs.compose.forms import LIMITS, LYRICS_MAX, PROMPT_MAX, SECTION_TAGS, TITLE_MAX
 from studio.songs.credits import costs
 from studio.songs.models import Clip, Generation
 
 Operation = Generation.Operation
 INSTRUCTION_MAX = 2_000
-LYRICS_MAX = 10_000
-PROMPT_MAX = 10_000
-TITLE_MAX = 200
 EXTEND_MAX_S = 300
 SEED_MAX = 2**63 - 1
 
@@ -47,6 +44,7 @@ class EditForm(forms.Form):
     """What every edit takes: an optional title and seed. `clip` is the source take."""
 
     operation: ClassVar[str]
+    limits = LIMITS  # the lyrics counter's
     title = TextField(
         label="Title",
         required=False,

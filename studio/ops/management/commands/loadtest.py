@@ -11,22 +11,18 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
+from studio.ops.bench.common import gunicorn, spare_port
 from studio.ops.management.commands.bench import _bench_database
-from studio.ops.management.commands.seed_library import USERNAME
-from studio.ops.seed_text import MOODS, SEARCH_WORD
+from studio.ops.seed_text import MOODS, SEARCH_WORD, USERNAME
 
 ROOT = Path(settings.BASE_DIR)
 LOCUSTFILE = ROOT / "studio" / "ops" / "load" / "locustfile.py"
@@ -68,13 +64,14 @@ class Command(BaseCommand):
         )
         try:
             with tempfile.TemporaryDirectory(prefix="studio-load-") as data_dir:
-                port = _spare_port()
+                port = spare_port()
                 env = {**os.environ, "STUDIO_DATA_DIR": data_dir, "PORT": str(port)}
                 env.pop("REDIS_URL", None)  # no worker runs: nothing to queue
                 if database_url:
                     env["DATABASE_URL"] = database_url
                 self._prepare(env, generations)
-                with _gunicorn(port, env, Path(data_dir) / "gunicorn.log"):
+                log = Path(data_dir) / "gunicorn.log"
+                with gunicorn(port, env, workers=WORKERS, threads=THREADS, log=log):
                     stats = self._locust(Path(data_dir), port, users, run_time)
                 self._report(stats)
         except KeyboardInterrupt:
@@ -135,49 +132,6 @@ class Command(BaseCommand):
         with failures.open(newline="") as file:
             for row in csv.DictReader(file):
                 print(f"failed {row['Occurrences']}x {row['Name']}: {row['Error']}")
-
-
-def _spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def _gunicorn(port: int, env: dict[str, str], log: Path):
-    """The app under gunicorn with its config (as the Procfile), on this port, for the block."""
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "studio.wsgi", "--config", "gunicorn.conf.py"]
-            + ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            # Its own session: Ctrl-C reaches only this command, which then stops it gracefully.
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(f"http://127.0.0.1:{port}/login/"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise CommandError(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield
-    finally:
-        server.terminate()  # gunicorn's graceful stop: workers finish their requests
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _set_passwords(hashed: str) -> str:

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from studio.ops.seed_text import SEARCH_WORD, lyrics, prompt, timing, title
+from studio.ops.seed_text import SEARCH_WORD, USERNAME, lyrics, prompt, timing, title
 from studio.simulator.render import render_image, render_song, write_m4a, write_wav
 from studio.songs import lifecycle, search
 from studio.songs.models import Clip, Generation
@@ -34,7 +34,6 @@ from studio.together.models import Like
 BATCH = 1000
 MEDIA_DIR = "seed"  # under MEDIA_ROOT; shared by every seeded clip
 TEAM_NAME = "Seed team {}"
-USERNAME = "seed-{}"
 __all__ = ["SEARCH_WORD", "USERNAME", "Command"]
 
 
