@@ -4,6 +4,7 @@ values of one request (CSRF token, the page to return to) are that request's own
 from __future__ import annotations
 
 import html
+import json
 import re
 from urllib.parse import quote
 
@@ -105,3 +106,21 @@ def test_the_cached_filter_form_shows_each_request_its_own_values(
     teammate.username = "renamed"  # a teammate's new name shows under Whose songs
     teammate.save()
     assert f'<option value="{teammate.pk}">renamed</option>' in _filters(owner_client.get("/"))
+
+
+def test_each_take_of_a_row_has_play_next_add_to_queue_and_add_to_project(
+    owner_client, team, owner
+):
+    song = make_song(team, owner)
+    row = _row(owner_client.get("/"), song)
+    menu = row[row.index('class="more-menu"') :]
+    for take in song.clips.order_by("slot"):
+        group = menu[menu.index(f'aria-label="Take {take.slot}"') :]
+        group = group[: group.index("</details>")]  # up to its Add to project
+        tracks = [
+            json.loads(html.unescape(track))
+            for track in re.findall(r'data-player="(?:next|queue)" data-track="([^"]+)"', group)
+        ]
+        assert [track["id"] for track in tracks] == [take.pk, take.pk]
+        assert ">Play next</button>" in group and ">Add to queue</button>" in group
+        assert f'href="/clips/{take.pk}/projects' in group

@@ -95,10 +95,10 @@ def test_the_player_keeps_playing_across_pages_queues_and_comes_back_after_a_rel
         "data-state", "playing"
     )
 
-    # Queue the two other songs (their lead takes), from their rows' menus.
+    # Queue the two other songs (their take A), from their rows' menus.
     for row_index in (1, 2):
         row = open_more(page, row_index)
-        row.get_by_role("button", name="Add to queue").click()
+        row.get_by_role("group", name="Take A").get_by_role("button", name="Add to queue").click()
         row.locator("details.more > summary").click()  # closes the menu
     queued = page.evaluate("StudioPlayer.queue().map(t => t.id)")
     assert len(queued) == 3 and queued[0] == first["id"]
@@ -299,6 +299,44 @@ def test_keyboard_shortcuts(page: Page, studio, owner, three_songs):
     expect(dialog.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
+
+
+def test_media_keys_and_the_lock_screen_drive_the_player(page: Page, studio, owner, three_songs):
+    """The MediaSession actions the system sends (media keys, lock screen, headset buttons)."""
+    page.add_init_script(
+        """(() => {
+            window.__media = {};
+            const session = navigator.mediaSession;
+            const original = session.setActionHandler.bind(session);
+            session.setActionHandler = (action, handler) => {
+                window.__media[action] = handler;
+                original(action, handler);
+            };
+        })()"""
+    )
+    log_in(page, studio.url)
+    handlers = page.evaluate("Object.keys(window.__media)")
+    for action in ("play", "pause", "previoustrack", "nexttrack", "seekto"):
+        assert action in handlers, handlers
+    tracks = tracks_on_page(page)[:2]
+    page.evaluate("tracks => tracks.forEach(t => StudioPlayer.enqueue(t))", tracks)
+
+    def send(action: str, **details) -> None:
+        page.evaluate("([a, d]) => window.__media[a]({action: a, ...d})", [action, details])
+
+    send("play")
+    wait_playing_past(page, 0.3)
+    assert page.evaluate("navigator.mediaSession.playbackState") == "playing"
+    send("nexttrack")
+    page.wait_for_function(f"() => StudioPlayer.current().id === {tracks[1]['id']}")
+    assert page.evaluate("navigator.mediaSession.metadata.title") == tracks[1]["title"]
+    send("seekto", seekTime=3.0)
+    page.wait_for_function("() => document.getElementById('player-audio').currentTime >= 3")
+    send("previoustrack")  # past the first seconds: back to the start of this take
+    page.wait_for_function("() => document.getElementById('player-audio').currentTime < 1")
+    send("pause")
+    page.wait_for_function("() => document.getElementById('player-audio').paused")
+    assert page.evaluate("navigator.mediaSession.playbackState") == "paused"
 
 
 def test_loudness_matching_applies_the_track_gain(page: Page, studio, owner, three_songs):

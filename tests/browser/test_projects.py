@@ -27,7 +27,7 @@ def test_a_project_made_from_takes_plays_in_order_and_reorders_by_keyboard(
     # From the library row's menu: a new project, with the row's take in it.
     row = page.locator("[data-row]").first
     row.locator("details.more > summary").click()
-    row.get_by_text("Add to project", exact=True).click()
+    row.get_by_role("group", name="Take A").get_by_text("Add to project", exact=True).click()
     row.get_by_label("New project").fill("Road trip")
     row.get_by_role("button", name="Create and add").click()
     expect(row.get_by_role("status")).to_have_text("Added to “Road trip” (track 1)")

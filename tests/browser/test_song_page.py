@@ -4,10 +4,15 @@ rows that fit a screen and take one Tab stop each."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
+import wave
 
+import numpy as np
 import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from studio.songs.models import Clip, Generation
@@ -42,6 +47,27 @@ def made_song(team, owner, prompt: str = "night drive synthwave, female vocals")
     generation = finished_songs(team, owner, [prompt])[0]
     assert generation.clips.count() == 2
     return generation
+
+
+def read_wav(clip: Clip) -> tuple[np.ndarray, int, int]:
+    """A take's stored WAV as floats in [-1, 1], its rate and channel count."""
+    with clip.wav.open("rb") as file, wave.open(file) as wav:
+        assert wav.getsampwidth() == 2
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        return pcm.astype(np.float64) / 32768, wav.getframerate(), wav.getnchannels()
+
+
+def write_wav(clip: Clip, samples: np.ndarray, rate: int, channels: int) -> None:
+    """Replaces the take's stored WAV (same name) with these samples, 16-bit PCM."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.round(np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    name = clip.wav.name
+    clip.wav.storage.delete(name)
+    assert clip.wav.storage.save(name, ContentFile(out.getvalue())) == name
 
 
 def listed_song(team, owner, number: int) -> Generation:
@@ -197,10 +223,15 @@ def test_compare_switches_takes_at_the_same_playhead_by_button_and_by_n(
 def test_compare_matches_a_take_made_6_db_louder(page: Page, studio, team, owner):
     generation = made_song(team, owner)
     clip_a, clip_b = generation.clips.order_by("slot")
-    # Take B measured 6 dB louder than take A.
-    loudness_a = clip_a.loudness_lufs if clip_a.loudness_lufs is not None else -20.0
-    Clip.objects.filter(pk=clip_a.pk).update(loudness_lufs=loudness_a)
-    Clip.objects.filter(pk=clip_b.pk).update(loudness_lufs=loudness_a + 6.0)
+    # Take B becomes take A's audio, and take A the same audio 6 dB quieter: B is 6 dB louder.
+    # Both are measured again from their files by the backfill, as ingest measures them.
+    samples, rate, channels = read_wav(clip_a)
+    write_wav(clip_b, samples, rate, channels)
+    write_wav(clip_a, samples * 10 ** (-6 / 20), rate, channels)
+    Clip.objects.filter(generation=generation).update(loudness_lufs=None, true_peak_db=None)
+    call_command("analyse_loudness", stdout=io.StringIO())
+    measured = dict(Clip.objects.filter(generation=generation).values_list("slot", "loudness_lufs"))
+    assert measured["B"] - measured["A"] == pytest.approx(6.0, abs=0.1)
     log_in(page, studio.url)
     page.goto(f"{studio.url}/songs/{generation.pk}/")
     compare = page.locator("[data-compare]")
@@ -318,22 +349,36 @@ def test_rows_fit_a_screen_and_take_one_tab_stop_each(page: Page, studio, team, 
     more.focus()
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowRight")
-    expect(rows.nth(2).get_by_role("button", name="Play next")).to_be_focused()
-    expect(rows.nth(2).get_by_role("button", name="Add to queue")).to_be_visible()
+    # Each take has its own Play next, Add to queue and Add to project.
+    menu = rows.nth(2).locator(".more-menu")
+    take_a, take_b = (
+        menu.get_by_role("group", name="Take A"),
+        menu.get_by_role("group", name="Take B"),
+    )
+    expect(take_a.get_by_role("button", name="Play next")).to_be_focused()
+    for take in (take_a, take_b):
+        for name in ("Play next", "Add to queue"):
+            expect(take.get_by_role("button", name=name)).to_be_visible()
+        expect(take.get_by_text("Add to project", exact=True)).to_be_visible()
     for name in ("Use these settings again", "Download all (.zip)"):
         expect(rows.nth(2).get_by_role("link", name=name)).to_be_visible()
     page.keyboard.press("Escape")
     expect(more).to_be_focused()
-    expect(rows.nth(2).get_by_role("button", name="Play next")).to_be_hidden()
+    expect(take_a.get_by_role("button", name="Play next")).to_be_hidden()
     # Picking from the keyboard: the swapped-in button keeps the focus and the row one Tab stop.
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     pick = rows.nth(2).get_by_role("button", name="Pick take A")
     expect(pick).to_be_focused()
+    play_b = rows.nth(2).get_by_role("button", name="Play B")
+    before = [pick.bounding_box(), play_b.bounding_box(), rows.nth(2).bounding_box()]
     page.keyboard.press("Enter")
     picked = rows.nth(2).get_by_role("button", name="Picked take A")
     expect(picked).to_be_focused()
+    # "Pick" → "Picked" moves nothing: the button, the next take and the row keep their boxes.
+    after = [picked.bounding_box(), play_b.bounding_box(), rows.nth(2).bounding_box()]
+    assert after == before
     assert rows.nth(2).locator('[tabindex="0"]').count() == 1
     page.keyboard.press("ArrowRight")
     expect(rows.nth(2).get_by_role("button", name="Play B")).to_be_focused()
