@@ -44,7 +44,8 @@ def drive(until, timeout: float = 60.0, *, fast_polls: bool = True) -> None:
             if fast_polls:
                 Generation.objects.filter(status=Status.RUNNING).update(next_poll=timezone.now())
                 Generation.objects.filter(status=Status.QUEUED).update(not_before=None)
-            reconciler.reconcile_once(client)
+            failed = reconciler.reconcile_once(client)
+            assert not failed, f"reconcile steps raised (see the log): {failed}"
             time.sleep(0.05)
 
 

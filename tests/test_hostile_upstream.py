@@ -58,7 +58,8 @@ def _passes_until_settled(simulator, limit: int = 3) -> int:
         for passes in range(1, limit + 1):
             Generation.objects.filter(status=Status.RUNNING).update(next_poll=timezone.now())
             Generation.objects.exclude(status=Status.FETCHING).update(not_before=None)
-            reconciler.reconcile_once(client)
+            failed = reconciler.reconcile_once(client)
+            assert not failed, f"a bad record broke whole reconcile steps: {failed}"
             if not Generation.objects.filter(status__in=Generation.ACTIVE).exists():
                 return passes
     states = list(Generation.objects.values_list("prompt", "status", "error_message"))

@@ -16,7 +16,7 @@ from studio.flowmusic import FlowMusicClient
 from studio.songs import tasks
 from studio.songs.models import Clip, CoverArt, Generation, Lease
 from studio.songs.pipeline import ingest as ingestion
-from studio.songs.pipeline import leases, media_files, recovery, tracking
+from studio.songs.pipeline import leases, media_files, reconciler, recovery, tracking
 from tests.pipeline import Status, accepted_refs, drive, settled, song
 from tests.workers import kill_when, start_worker
 
@@ -207,3 +207,20 @@ def test_sweeping_tolerates_a_partial_that_another_worker_just_finished(settings
     with mock.patch.object(type(folder), "glob", glob_then_finish):
         assert media_files.sweep_partials(older_than=timedelta(0)) == 1
     assert not list(folder.glob("*.part"))
+
+
+def test_a_reconcile_step_that_keeps_failing_does_not_stop_the_others(team, owner, monkeypatch):
+    """Whatever breaks one step (here adoption, on every pass), tracking and dispatch go on."""
+
+    def broken(client):
+        raise RuntimeError("adoption is broken")
+
+    monkeypatch.setattr(recovery, "adopt_unknown", broken)
+    made = song(team, owner)
+    with FlowMusicClient.from_settings() as client:
+        deadline = time.monotonic() + 30
+        while Generation.objects.get(pk=made.pk).status != Status.COMPLETED:
+            assert time.monotonic() < deadline, "the song never completed"
+            Generation.objects.filter(status=Status.RUNNING).update(next_poll=timezone.now())
+            assert reconciler.reconcile_once(client) == ["adopt unknown submissions"]
+            time.sleep(0.05)

@@ -171,3 +171,33 @@ def test_a_hostile_account_listing_is_stored_within_its_columns(db):
         credits_remaining=account.credits_remaining,
         refreshed=timezone.now(),
     )
+
+
+def test_a_record_naming_another_songs_job_during_adoption_harms_no_other_song(
+    team, owner, simulator
+):
+    """An `unknown` song's candidate record claims the jobid a completed song already owns:
+    it is not adopted (nor does the UNIQUE jobid break the pass), and other songs go on."""
+    first = song(team, owner, prompt="first")
+    drive(settled)
+    first.refresh_from_db()
+    simulator.state.latency = 60  # the next one stays running upstream
+    lost = song(team, owner, prompt="an answer we never heard")
+    lost.refresh_from_db()
+    assert lost.status == Status.RUNNING
+    its_job = lost.jobid
+    # As after a lost answer: the job runs upstream, we do not know its id.
+    Generation.objects.filter(pk=lost.pk).update(status=Status.UNKNOWN, jobid=None)
+
+    def claim_the_first_job(job, record):
+        if record.get("jobid") == its_job:
+            record["jobid"] = first.jobid
+        return record
+
+    simulator.state.hostile = claim_the_first_job
+    simulator.state.latency = 0.3
+    other = song(team, owner, prompt="a song queued beside it")
+    drive(lambda: Generation.objects.get(pk=other.pk).status == Status.COMPLETED)
+    lost.refresh_from_db(), first.refresh_from_db()
+    assert lost.status == Status.UNKNOWN and lost.jobid is None  # still to be looked for
+    assert first.status == Status.COMPLETED

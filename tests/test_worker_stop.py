@@ -5,9 +5,12 @@ runs the reconciler loop, the ingest one the download."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -30,11 +33,7 @@ def _qclusters(simulator, data_dir, media_origin: str) -> list[subprocess.Popen]
 
 
 def _group_gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+    return not _group(pgid)  # zombies aside: a reaped child's group may linger as one
 
 
 def _fetching_song(team, owner, media: str) -> Generation:
@@ -93,3 +92,35 @@ def test_sigterm_stops_a_busy_worker_quickly_and_the_work_resumes(team, owner, s
             stop_clusters(clusters)
     clip = Clip.objects.get(generation=generation)
     assert (tmp_path / "data" / "media" / clip.wav.name).read_bytes() == wav_bytes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_whose_cluster_process_was_killed_stop_by_themselves(simulator, tmp_path):
+    """SIGKILL (a crash, the OOM killer) leaves the sentinel and workers without the process
+    that would stop them, and they block SIGTERM: they notice and exit on their own."""
+    clusters = _qclusters(simulator, tmp_path / "data", simulator.flowmusic_url)
+    try:
+        wait_for(lambda: all(len(_group(c.pid)) >= 3 for c in clusters), "workers started")
+        for cluster in clusters:
+            cluster.kill()  # the main process only: its children stay in the group
+            cluster.wait()
+            os.killpg(cluster.pid, signal.SIGTERM)  # as a supervisor would, once more
+        for cluster in clusters:
+            wait_for(lambda c=cluster: _group_gone(c.pid), "the orphans exited", STOP_WITHIN)
+    finally:
+        for cluster in clusters:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(cluster.pid, signal.SIGKILL)
+
+
+def _group(pgid: int) -> list[int]:
+    """The live processes of a process group, from /proc."""
+    members = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[2]) == pgid and stat[0] != "Z":
+            members.append(int(entry))
+    return members

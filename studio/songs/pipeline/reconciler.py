@@ -30,16 +30,32 @@ HEARTBEAT_EVERY = 5.0
 LEASE = timedelta(seconds=20)
 
 
-def reconcile_once(client: FlowMusicClient) -> None:
-    """One pass over everything in flight."""
-    recovery.recover_stale_submissions()
-    recovery.adopt_unknown(client)
-    for pk in tracking.poll_due(client):
+def reconcile_once(client: FlowMusicClient) -> list[str]:
+    """One pass over everything in flight; returns the steps that raised (logged). Each step
+    runs in its own try: one that keeps failing (a bug, a database hiccup) must not stop the
+    steps after it on every pass."""
+    steps = {
+        "recover stale submissions": recovery.recover_stale_submissions,
+        "adopt unknown submissions": lambda: recovery.adopt_unknown(client),
+        "track running jobs": lambda: _queue_downloads(tracking.poll_due(client)),
+        "restart stalled downloads": _restart_stalled_downloads,
+        "dispatch": lambda: dispatch.dispatch(client),
+        "refresh balances": lambda: credit_sync.refresh_stale_balances(client),
+        "sync credits": lambda: credit_sync.sync_if_due(client),
+    }
+    failed = []
+    for name, step in steps.items():
+        try:
+            step()
+        except Exception:
+            log.exception("reconcile step %r failed; the others went on", name)
+            failed.append(name)
+    return failed
+
+
+def _queue_downloads(pks: list[int]) -> None:
+    for pk in pks:
         enqueue("ingest", pk)
-    _restart_stalled_downloads()
-    dispatch.dispatch(client)
-    credit_sync.refresh_stale_balances(client)
-    credit_sync.sync_if_due(client)
 
 
 def _restart_stalled_downloads() -> None:
@@ -73,10 +89,7 @@ def run(seconds: float = RECONCILE_SECONDS) -> None:
                         return
                     leases.beat()
                     next_beat = time.monotonic() + HEARTBEAT_EVERY
-                try:
-                    reconcile_once(client)
-                except Exception:  # keep the loop alive; the next pass retries from the DB
-                    log.exception("reconcile pass failed")
+                reconcile_once(client)  # never raises: each step keeps its own errors
                 stopping.wait(TICK)
     finally:
         leases.release(LEASE_NAME, holder)

@@ -14,6 +14,7 @@ from studio.songs import lifecycle
 from studio.songs.lifecycle import ErrorCode
 from studio.songs.models import Generation
 from studio.songs.pipeline.acceptance import UNKNOWN_MESSAGE, record_accepted
+from studio.songs.pipeline.boundary import own_job
 
 log = logging.getLogger(__name__)
 Status = Generation.Status
@@ -69,11 +70,12 @@ def adopt_unknown(client: FlowMusicClient) -> int:
     owned = _owned_jobids()
     adopted = 0
     for generation in unknown:
-        jobid = _find_job(client, generation, running, owned)
-        if jobid:
-            owned.add(jobid)
-            adopted += 1
-            log.info("adopted job for generation %s", generation.pk)
+        with own_job(generation.pk):  # a record that breaks adoption fails this song only
+            jobid = _find_job(client, generation, running, owned)
+            if jobid:
+                owned.add(jobid)
+                adopted += 1
+                log.info("adopted job for generation %s", generation.pk)
     return adopted
 
 
@@ -113,7 +115,9 @@ def _find_job(
             job = client.get_job(entry.jobid)
         except UpstreamError:
             continue
-        if job.reply_ref != str(generation.pk):
+        # Ours only if it echoes our replyRef, and is the job it was listed as (a record that
+        # names another job, one a song of ours may already own, is not).
+        if job.reply_ref != str(generation.pk) or job.jobid != entry.jobid:
             continue
         return job.jobid if record_accepted(generation, job, generation.account_email) else None
     return None

@@ -5,7 +5,9 @@ two reasons. django-q2 stops the cluster inside its signal handler (`stop_event.
 `sentinel.join()`), which can deadlock (its issue #346); here the handler only records the
 request and the main loop stops the cluster. And honcho and systemd signal the whole process
 group: the sentinel and workers must not die mid-task, so they are forked with SIGTERM and
-SIGINT blocked and learn of the stop through `studio.stopping`, the event they share.
+SIGINT blocked and learn of the stop through `studio.stopping`, the event they share. A child
+whose parent died (SIGKILL, OOM) can no longer be told to stop, so it watches for that and
+stops by itself: the same hand-over, then exit (no orphan keeps taking tasks).
 
 `Q_CLUSTER_NAME=ingest` starts the cluster that stores files (studio/enqueue.py). Before it
 forks anything, that one warms the tempo and key analysis (librosa compiles on first use, ~10 s):
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         if ingest:
             _warm_analysis()
         asked = threading.Event()
+        os.register_at_fork(after_in_child=_watch_parent)
         cluster = Cluster()  # installs django-q2's handlers; replaced below
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)  # inherited by every forked child
         try:
@@ -65,6 +68,21 @@ class Command(BaseCommand):
         log.info("stopping: long tasks hand over, then the cluster stops")
         stopping.request()
         _stop(cluster)
+
+
+def _watch_parent() -> None:
+    """In every process the cluster forks: if the process that forked it dies, stop."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        log.warning("the cluster's process %s is gone: process %s stops", parent, os.getpid())
+        stopping.request()  # long work hands over as at a normal stop
+        time.sleep(STOP_GRACE)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm_analysis() -> None:
