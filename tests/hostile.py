@@ -23,6 +23,9 @@ CAPS = {"wav": 20 * MB, "audio": 20 * MB, "image": 5 * MB}
 DEADLINE = 2.0
 MEDIA_PATHS = ["/drip", "/huge-chunked", "/huge-declared", "/not-audio", "/redirect/2"]
 MEDIA_PATHS += ["/redirect/5", "/to-canary"]
+# The links the `hostile` fixture yields, in its order: the media server's paths, then these.
+INTERNAL_LINKS = ["canary", "canary-localhost", "canary-ipv6", "ftp", "file", "javascript"]
+LINK_NAMES = MEDIA_PATHS + INTERNAL_LINKS
 
 
 class _Media(BaseHTTPRequestHandler):

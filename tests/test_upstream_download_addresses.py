@@ -123,6 +123,8 @@ def test_a_fourth_redirect_is_refused_without_following_it(upstream, directory):
         ("ftp://example.com/song.wav", "to example.com: scheme ftp is not allowed"),
         ("file:///etc/passwd", "to (no host): scheme file is not allowed"),
         ("http:///song.wav", "to (no host): the link has no host"),
+        # Not a link at all: refused for good, never retried as if the network had failed.
+        ("\x1f", "to (no host): it is not a valid link"),
     ],
 )
 def test_only_http_and_https_links_are_fetched(directory, url, message):

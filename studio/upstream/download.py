@@ -166,8 +166,8 @@ def _fetch(
             _save(response, out, limits)
         finally:
             response.close()
-    except httpx.InvalidURL:
-        raise DownloadFailed("not a valid media link") from None
+    except httpx.InvalidURL:  # fetching it again cannot mend it
+        raise DownloadRefused("", "it is not a valid link") from None
     except httpx.HTTPError as exc:
         if stopping.requested():
             raise Interrupted() from None
