@@ -70,6 +70,8 @@ def test_tokens_are_masked_in_messages_args_and_tracebacks():
 
 
 def test_every_masked_prefix_is_masked_the_same_way():
+    # Webhooks, share links and invitations: every link whose path carries a secret.
+    assert {"/hooks/flowmusic/", "/s/", "/invite/"} <= set(MASKED_PATH_PREFIXES)
     for prefix in MASKED_PATH_PREFIXES:
         assert mask(f"GET {prefix}{SECRET}/ HTTP/1.1") == f"GET {prefix}[token]/ HTTP/1.1"
         assert mask(f"{prefix}{SECRET}") == f"{prefix}[token]"

@@ -1,6 +1,6 @@
 """Secret tokens in URL paths never reach a log line (DESIGN §5.5).
 
-Webhook addresses (and share links) carry their token in the path, and paths get logged: the
+Webhook addresses (and share and invitation links) carry their token in the path, and paths get logged: the
 access log, Django's "Not Found: /hooks/flowmusic/<token>/" warnings, tracebacks, Referer
 headers. `mask` rewrites ``/hooks/flowmusic/<token>/`` to ``/hooks/flowmusic/[token]/``;
 `MaskTokens` applies it to a whole log record. Settings' LOGGING puts it on our handler and
@@ -14,7 +14,7 @@ import re
 
 # Every path whose next segment is a secret. One list, so a new kind of token link is masked
 # everywhere by adding its prefix here.
-MASKED_PATH_PREFIXES = ("/hooks/flowmusic/", "/s/")
+MASKED_PATH_PREFIXES = ("/hooks/flowmusic/", "/s/", "/invite/")
 MASK = "[token]"
 
 # Matched anywhere, even inside a longer path ("/studio/s/x" behind a prefix, a Referer URL):

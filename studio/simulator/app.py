@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import time
@@ -156,7 +157,9 @@ class SimulatorApp:
 
     def _handle(self, req, name, handler, params, auth) -> Response:
         try:
-            if auth and req.header("Authorization") != f"Bearer {self.state.token}":
+            expected = f"Bearer {self.state.token}".encode()
+            given = (req.header("Authorization") or "").encode()
+            if auth and not hmac.compare_digest(given, expected):  # in constant time
                 req.drain()
                 raise ApiError(401, "Unauthorized")
             return handler(self.state, req, **params)
