@@ -1,8 +1,8 @@
 """Secret tokens in URL paths never reach a log line (DESIGN §5.5).
 
-Webhook addresses (and share and invitation links) carry their token in the path, and paths get logged: the
-access log, Django's "Not Found: /hooks/flowmusic/<token>/" warnings, tracebacks, Referer
-headers. `mask` rewrites ``/hooks/flowmusic/<token>/`` to ``/hooks/flowmusic/[token]/``;
+Webhook addresses, share links and invitations carry their token in the path, and paths get
+logged: the access log, Django's "Not Found: /hooks/flowmusic/<token>/" warnings, tracebacks,
+Referer headers. `mask` rewrites ``/hooks/flowmusic/<token>/`` to ``/hooks/flowmusic/[token]/``;
 `MaskTokens` applies it to a whole log record. Settings' LOGGING puts it on our handler and
 gunicorn_logging puts it on gunicorn's loggers.
 """
