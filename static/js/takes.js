@@ -254,6 +254,39 @@
     });
   });
 
+  // An open More menu stays on screen, clear of the player bar: it opens upwards when there
+  // is more room above, and scrolls inside itself when neither side has room for all of it.
+
+  function fitMenu(details) {
+    const menu = details.querySelector(".more-menu");
+    if (!menu) return;
+    details.classList.remove("up");
+    menu.style.maxHeight = menu.style.overflowY = "";
+    if (!details.open) return;
+    const root = getComputedStyle(document.documentElement);
+    const bar = parseFloat(root.getPropertyValue("--player-space")) || 0;
+    const summary = details.querySelector("summary").getBoundingClientRect();
+    const below = window.innerHeight - bar - summary.bottom - 8;
+    const above = summary.top - 8;
+    const height = menu.scrollHeight;
+    if (height <= below) return;
+    const up = above > below;
+    details.classList.toggle("up", up);
+    if (height > (up ? above : below)) {
+      // Scrolling clips the Add to project popup: only when the menu cannot fit otherwise.
+      menu.style.maxHeight = Math.max(120, up ? above : below) + "px";
+      menu.style.overflowY = "auto";
+    }
+  }
+
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      if (event.target.matches && event.target.matches("details.more")) fitMenu(event.target);
+    },
+    true, // toggle does not bubble
+  );
+
   // Library rows: a roving tabindex, so Tab goes from song to song.
 
   const ROW_CONTROLS = "a[href], button:not([disabled]), summary, input:not([type=hidden])";
