@@ -13,11 +13,13 @@ import zipfile
 import pytest
 from django.db import connection, connections
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from studio.library import exports
+from studio.library.fragments import CSRF_MARK
 from studio.songs.models import Activity, Clip
 from studio.together import projects as rules
 from studio.together.models import Project, ProjectItem
@@ -438,3 +440,34 @@ def test_another_teams_projects_items_and_clips_are_404(owner_client, album, cli
     assert owner_client.post(their_take, {"project": album.pk}, **HTMX).status_code == 404
     assert not album.items.exists() and list(project.items.all()) == [item]
     assert Project.objects.get(pk=project.pk).name == "Theirs"
+
+
+def test_cached_takes_follow_moves_and_renames_and_their_forms_work(owner, album, clips):
+    """The project's takes are cached by what they show: a move renumbers them and moves
+    the disabled Move up / Move down, a new title shows at once, and each request's own CSRF
+    token is filled in (a client that checks CSRF can use the cached forms)."""
+    items = filled(album, clips[:3], owner)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    def shown():
+        page = text(client.get(f"/projects/{album.pk}/"))
+        assert CSRF_MARK not in page
+        numbers = re.findall(r'class="pi-number" aria-hidden="true">(\d+)<', page)
+        disabled = re.findall(r'id="pi-(up|down)-(\d+)"[^>]*disabled', page)
+        return page, numbers, disabled
+
+    page, numbers, disabled = shown()
+    assert numbers == ["1", "2", "3"]
+    assert disabled == [("up", str(items[0].pk)), ("down", str(items[2].pk))]
+    form = page[page.index(f'action="/projects/items/{items[2].pk}/move"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    moved = client.post(
+        f"/projects/items/{items[2].pk}/move", {"to": "1", "csrfmiddlewaretoken": token}
+    )
+    assert moved.status_code == 302
+    page, numbers, disabled = shown()
+    assert numbers == ["1", "2", "3"]
+    assert disabled == [("up", str(items[2].pk)), ("down", str(items[1].pk))]
+    Clip.objects.filter(pk=items[0].clip_id).update(title="Renamed take")
+    assert "Renamed take" in shown()[0]

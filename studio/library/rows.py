@@ -4,25 +4,22 @@ Rendering twenty rows through the template engine is most of a library page's ti
 row changes rarely (a new title, a pick, a like, a version). So a row is cached under a digest
 of every value its template reads (`signature`): any change makes a new key, and nothing has
 to be invalidated. The two values that belong to one request, the CSRF token and the page to
-return to, are rendered as marks and filled in per page. The marks start with "<", which a
-row's escaped text can never contain, so only the marks are replaced.
+return to, are rendered as marks and filled in per page (fragments.py).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote
 
-from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from studio.library.fragments import FRAGMENT_SECONDS, digest
+from studio.library.fragments import CSRF_MARK, cached_many, digest, with_csrf
 from studio.library.presenters import GenerationView
 
-ROW_CACHE_PREFIX = "library:row:v1"  # a new version when generation.html changes
-CSRF_MARK = "<!--row-csrf-->"
+ROW_CACHE_PREFIX = "library:row:v2"  # a new version when generation.html changes
 NEXT_MARK = "<!--row-next-->"
 NEXT_QUERY_MARK = "<!--row-next-query-->"  # the same, URL-quoted
 
@@ -62,21 +59,9 @@ def _render(item: GenerationView) -> str:
 
 def library_rows(request, items: list[GenerationView], next_url: str) -> list[SafeString]:
     """Each item's row, from the cache or rendered (and cached), with this request's values."""
-    keys = [f"{ROW_CACHE_PREFIX}:{signature(item)}" for item in items]
-    found = cache.get_many(keys)
-    missing = {
-        key: _render(item) for key, item in zip(keys, items, strict=True) if key not in found
-    }
-    if missing:
-        cache.set_many(missing, FRAGMENT_SECONDS)
-        found.update(missing)
-    csrf, path, query = get_token(request), escape(next_url), escape(quote(next_url, safe="/"))
-    return [
-        mark_safe(  # the marks only stand where escaped values were rendered
-            found[key]
-            .replace(CSRF_MARK, csrf)
-            .replace(NEXT_MARK, path)
-            .replace(NEXT_QUERY_MARK, query)
-        )
-        for key in keys
-    ]
+    renders = {f"{ROW_CACHE_PREFIX}:{signature(item)}": partial(_render, item) for item in items}
+    found = cached_many(renders)
+    path, query = escape(next_url), escape(quote(next_url, safe="/"))
+    rows = with_csrf(request, [found[key] for key in renders])
+    # The marks only stand where escaped values were rendered.
+    return [mark_safe(row.replace(NEXT_MARK, path).replace(NEXT_QUERY_MARK, query)) for row in rows]

@@ -4,17 +4,15 @@ viewer, and cached.
 Sixty comments with their replies take tens of milliseconds through the templates, on every
 view of the song, while they change rarely. The key is a digest of every value the templates
 show (texts, times, names, takes) and of the viewer (their own comments carry Edit and Delete);
-the CSRF token of the Delete forms is a mark, filled in per request as in library/rows.py.
+the CSRF token of the Delete forms is a mark, filled in per request (library/fragments.py).
 """
 
 from __future__ import annotations
 
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from studio.library.fragments import cached, digest
-from studio.library.rows import CSRF_MARK
+from studio.library.fragments import CSRF_MARK, cached, digest, with_csrf
 from studio.together.comments import Conversation
 
 LIST_CACHE_PREFIX = "comments:list:v1"  # a new version when the comment templates change
@@ -37,5 +35,4 @@ def comment_list(request, context: dict) -> SafeString:
     key = f"{LIST_CACHE_PREFIX}:{signature(talk, context['comments_song_pk'], request.user.pk)}"
     marked = {**context, "user": request.user, "csrf_token": mark_safe(CSRF_MARK)}
     html = cached(key, lambda: render_to_string("comments/list.html", marked))
-    # The mark only stands where {% csrf_token %} was rendered: escaped text has no "<".
-    return mark_safe(html.replace(CSRF_MARK, get_token(request)))
+    return mark_safe(with_csrf(request, [html])[0])

@@ -17,6 +17,7 @@ from studio.library.projects.lookups import (
     project_for_user,
     team_projects,
 )
+from studio.library.projects.rendered import project_items
 from studio.teams.access import team_for
 from studio.together import projects as rules
 from studio.together.models import Project
@@ -44,16 +45,21 @@ def project_create(request: HtmxHttpRequest):
     return redirect("project", project.pk)
 
 
-def _project_context(project: Project, status_text: str = "") -> dict:
+def _project_context(request, project: Project, status_text: str = "") -> dict:
     shown = entries(items_with_clips(project))
-    return {"project": project, "entries": shown, "status_text": status_text}
+    return {
+        "project": project,
+        "entries": shown,
+        "entry_items": project_items(request, shown),
+        "status_text": status_text,
+    }
 
 
 @require_GET
 def project(request: HtmxHttpRequest, pk: int):
     """The project's takes in order, with Play all, and what changes the project."""
     found = project_for_user(request.user, pk)
-    context = _project_context(found)
+    context = _project_context(request, found)
     context["form"] = ProjectForm(instance=found)
     return render(request, "projects/project.html", context)
 
@@ -88,7 +94,7 @@ def _items_answer(request: HtmxHttpRequest, project: Project, status_text: str):
     if not request.htmx:
         messages.success(request, status_text)
         return redirect(reverse("project", args=[project.pk]) + "#project-items")
-    context = _project_context(project, status_text)
+    context = _project_context(request, project, status_text)
     return render(request, "projects/partials/items_answer.html", context)
 
 
