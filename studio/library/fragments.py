@@ -9,7 +9,7 @@ only the mark is replaced."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -31,7 +31,7 @@ def cached(key: str, render: Callable[[], str]) -> str:
     return html
 
 
-def cached_many(renders: dict[str, Callable[[], str]]) -> dict[str, str]:
+def cached_many(renders: Mapping[str, Callable[[], str]]) -> dict[str, str]:
     """The fragment under each key, those missing rendered and cached (two cache calls)."""
     found = cache.get_many(list(renders))
     missing = {key: render() for key, render in renders.items() if key not in found}
