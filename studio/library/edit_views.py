@@ -81,7 +81,7 @@ def song_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "song": view,
         "pick": pick,
-        "versions": versions_of(generation),
+        "versions": versions_of(generation, view),
         "stems": stems_of(generation),
         **comments_context(request, generation),
         **sharing_context(request, generation),

@@ -43,26 +43,35 @@ def origin_id(generation: Generation) -> int:
     return generation.origin_id or generation.pk
 
 
-def _members(team_id: int, root_pk: int) -> list[Generation]:
+def _members(generation: Generation, root_pk: int) -> list[Generation]:
+    """The tree's generations, oldest first; `generation` (already read) is not read again."""
     # By the root and its origin index only, the team checked on the rows: with the team in the
     # query, SQLite walked the team's whole (team, created) index to a large library's end.
+    tree = (
+        Q(origin_id=root_pk) if generation.pk == root_pk else Q(pk=root_pk) | Q(origin_id=root_pk)
+    )
     rows = (
-        Generation.objects.filter(Q(pk=root_pk) | Q(origin_id=root_pk))
+        Generation.objects.filter(tree)
+        .exclude(pk=generation.pk)
         .exclude(status__in=HIDDEN)
         .select_related("author", "cover_art", "source_clip")
         .prefetch_related(Prefetch("clips", queryset=listed_clips()))
         .defer("result", "request", "search_text", "extra_image_ids", "reference_audio_ids")
         .order_by("created", "pk")
     )
-    return [g for g in rows[:MAX_VERSIONS] if g.team_id == team_id]
+    found = [g for g in rows[: MAX_VERSIONS - 1] if g.team_id == generation.team_id]
+    return sorted([generation, *found], key=lambda g: (g.created, g.pk))
 
 
-def versions_of(generation: Generation) -> Versions:
-    """The tree `generation` belongs to, as the song page shows it."""
+def versions_of(generation: Generation, view: GenerationView | None = None) -> Versions:
+    """The tree `generation` belongs to, as the song page shows it (`view`: the page's own
+    view of `generation`, reused rather than built again)."""
     root_pk = origin_id(generation)
-    members = _members(generation.team_id, root_pk)
-    done = [g for g in members if g.status == Status.COMPLETED]
+    members = _members(generation, root_pk)
+    done = [g for g in members if g.status == Status.COMPLETED and not (view and g == generation)]
     views = {view.generation.pk: view for view in generation_views(done)}
+    if view is not None:
+        views[generation.pk] = view
     nodes = {
         g.pk: VersionNode(g, views.get(g.pk), made_from(g), current=g.pk == generation.pk)
         for g in members
