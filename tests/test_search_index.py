@@ -3,6 +3,8 @@ of the prompt, a title, a lyric line, a word's start; kept in step with every wr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -107,3 +109,36 @@ def test_few_and_many_matches_find_the_same_songs(owner_client, team, owner, mon
     assert "2 songs found" in response.content.decode()
     assert listed(owner_client.get("/?q=winter+sea")) == [seaside.pk]
     assert listed(owner_client.get("/?q=nowhere")) == []
+
+
+def test_best_match_ranks_a_search_and_pages_through_the_ranking(owner_client, team, owner):
+    """Sort "Best match": the song that is most about the words comes first, older or not;
+    equal matches stay newest first; Older/Newer page through the same ranking."""
+    about = make_song(
+        team, owner, prompt="rain rain rain, a song of rain", age_minutes=50, media=False
+    )
+    passing = [
+        make_song(
+            team,
+            owner,
+            prompt=f"city lights {n}, " + "night " * 30 + "and rain",
+            age_minutes=40 - n,
+            media=False,
+        )
+        for n in range(21)
+    ]
+    make_song(team, owner, prompt="dry desert", age_minutes=1, media=False)
+    newest_first = listed(owner_client.get("/", {"q": "rain"}))
+    assert newest_first[0] == passing[-1].pk and about.pk not in newest_first  # page 1 of 22
+    first = owner_client.get("/", {"q": "rain", "sort": "best"})
+    page = first.content.decode()
+    assert listed(first)[0] == about.pk and len(listed(first)) == 20
+    assert listed(first)[1:] == [g.pk for g in reversed(passing)][:19]  # equals: newest first
+    assert "22 songs found" in page and 'value="best" selected' in page
+    older = re.search(r'href="\?([^"]*older=20[^"]*)"', page).group(1).replace("&amp;", "&")
+    second = owner_client.get("/?" + older)
+    assert listed(second) == [passing[1].pk, passing[0].pk]
+    newer = re.search(r'href="\?([^"]*newer=20[^"]*)"', second.content.decode()).group(1)
+    assert listed(owner_client.get("/?" + newer.replace("&amp;", "&"))) == listed(first)
+    # Without a search there is nothing to rank: newest first.
+    assert listed(owner_client.get("/", {"sort": "best"}))[0] != about.pk

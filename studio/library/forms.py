@@ -21,6 +21,7 @@ UNFILTERED = {
 }
 MINE = "mine"
 MOST_LIKED = "liked"
+BEST_MATCH = "best"  # a search's songs by how well they match (library/ranking.py)
 
 
 class SearchInput(forms.TextInput):
@@ -74,7 +75,7 @@ class LibraryFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label="Sort",
         required=False,
-        choices=[("", "Newest"), (MOST_LIKED, "Most liked")],
+        choices=[("", "Newest"), (MOST_LIKED, "Most liked"), (BEST_MATCH, "Best match")],
     )
 
     def __init__(self, *args, members=(), **kwargs):

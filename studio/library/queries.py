@@ -23,7 +23,8 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 
-from studio.library.forms import MINE, MOST_LIKED
+from studio.library import ranking
+from studio.library.forms import BEST_MATCH, MINE, MOST_LIKED
 from studio.library.fragments import digest
 from studio.library.pages import COUNT_CAP, Page, capped_count, keyset_page
 from studio.songs import search
@@ -245,6 +246,9 @@ def library_page(team, user, filters: dict, cursors) -> Page:
         count = _count(team, user, filters, lambda: library_generations(*asked, search.COUNT))
         plan = search.FEW if count <= COUNT_CAP else search.MANY
         generations = library_generations(*asked, plan)
+        if filters["sort"] == BEST_MATCH:
+            ids = ranking.ranked_ids(team, user, filters, generations)
+            return ranking.ranked_page(ids, generations, cursors, count)
     else:  # the page's own rows are counted
         generations = library_generations(*asked)
         count = _count(team, user, filters, lambda: generations)

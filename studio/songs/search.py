@@ -1,13 +1,15 @@
 """Library search by full-text index: one lowercased text per generation (prompt, clip titles
 and lyrics), indexed by SQLite FTS5 or PostgreSQL full-text search.
 
-Each word of a query must match the start of a word of the song (so "drea" finds "dream"); the
-text itself stays a plain column, written by `refresh`. The index is kept in step by the
+Each word of a query must match the start of a word of the song (so "drea" finds "dream");
+`ranks` says how well songs match (Best match, library/ranking.py). The text itself stays a
+plain column, written by `refresh`. The index is kept in step by the
 database: triggers on SQLite, a generated column on PostgreSQL (ensure_index).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -59,6 +61,28 @@ def matching(query: str, plan: str = MANY) -> Q:
             sql = f"{TABLE}.{MATCHES}"
         return Q(RawSQL(sql, [terms], output_field=BooleanField()))
     return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [terms]))
+
+
+def ranks(ids: list[int], query: str) -> dict[int, float]:
+    """How well each of these songs matches `query`, higher is better: SQLite's bm25 (negated),
+    PostgreSQL's ts_rank. Songs the query does not match are left out."""
+    terms = _terms(query)
+    if not terms or not ids:
+        return {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT id, ts_rank(search_vector, to_tsquery('simple', %s)) FROM {TABLE}"
+                f" WHERE id = ANY(%s) AND {MATCHES}",
+                [terms, ids, terms],
+            )
+        else:  # the ids as one JSON parameter: any number of them
+            cursor.execute(
+                f"SELECT rowid, -bm25({FTS}) FROM {FTS} WHERE {FTS} MATCH %s"
+                " AND rowid IN (SELECT value FROM json_each(%s))",
+                [terms, json.dumps(ids)],
+            )
+        return {pk: float(rank) for pk, rank in cursor.fetchall()}
 
 
 def from_the_list(plan: str) -> bool:

@@ -36,6 +36,7 @@ SMALL_TALK, LARGE_TALK = 2, 60
 PAGES = {
     "home": "/",
     "search": f"/?q={SEARCH_WORD}",
+    "best_match": f"/?q={SEARCH_WORD}&sort=best",
     "filtered": "/?kind=vocal&who=mine",
     "tempo_key": "/?tempo_from=90&tempo_to=110&key=C+major",
     "picks": "/?picks=on",
