@@ -2,7 +2,7 @@
 
 The ranking covers the newest COUNT_CAP matches (the count's own cap: a common word in a large
 library has more matches than anyone reads by rank). Their order is kept for a minute, so the
-Next links page through the same list; a page's cursor is its position in it.
+Older and Newer links page through the same list; a page's cursor is its position in it.
 """
 
 from __future__ import annotations
