@@ -22,6 +22,12 @@ def digest(values: list[object]) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
+def listing_key(kind: str, team, user, filters: dict) -> str:
+    """A cache key for what one library list (a team's, as a user filters it) is kept under:
+    Mine and Liked are the user's, and a team's creation tells it from one that had its id."""
+    return f"library:{kind}:" + digest([team.pk, team.created, user.pk, sorted(filters.items())])
+
+
 def cached(key: str, render: Callable[[], str]) -> str:
     """The fragment under `key`, rendered and cached when missing."""
     html = cache.get(key)

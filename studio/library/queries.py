@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404
 
 from studio.library import ranking
 from studio.library.forms import BEST_MATCH, MINE, MOST_LIKED
-from studio.library.fragments import digest
+from studio.library.fragments import listing_key
 from studio.library.pages import COUNT_CAP, Page, capped_count, keyset_page
 from studio.songs import search
 from studio.songs.models import Clip, Generation
@@ -265,8 +265,7 @@ def _count(team, user, filters: dict, rows: Callable[[], QuerySet[Generation]]) 
     """capped_count of the list (`rows()`, made only when the count is not kept). A count
     that reached the cap is kept for CAPPED_SECONDS: "1,000+" stays true while songs are
     added, and counting that far is the dearest count."""
-    # Mine and Liked are the user's; a team's creation tells it from one that had its id.
-    key = "library:capped:" + digest([team.pk, team.created, user.pk, sorted(filters.items())])
+    key = listing_key("capped", team, user, filters)
     if cache.get(key):
         return COUNT_CAP + 1
     with search.index_first() if filters["q"] else nullcontext():

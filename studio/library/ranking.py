@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from studio.library.fragments import digest
+from studio.library.fragments import listing_key
 from studio.library.pages import COUNT_CAP, PAGE_SIZE, Page
 from studio.songs import search
 from studio.songs.models import Generation
@@ -20,7 +20,7 @@ RANKED_SECONDS = 60
 
 def ranked_ids(team, user, filters: dict, matches: QuerySet[Generation]) -> list[int]:
     """The ids of `matches` (newest first) best first, of the newest COUNT_CAP of them."""
-    key = "library:ranked:" + digest([team.pk, team.created, user.pk, sorted(filters.items())])
+    key = listing_key("ranked", team, user, filters)
     found = cache.get(key)
     if found is None:
         newest = list(matches.values_list("pk", flat=True)[:COUNT_CAP])
